@@ -1,0 +1,3 @@
+from kgpub.cli import main
+
+main()

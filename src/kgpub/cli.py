@@ -1,0 +1,145 @@
+"""The ``kgpub`` command line: thin adapters that parse input, call one core function, print.
+
+Exit codes: 0 success (validation warnings allowed), 1 validation violations,
+2 unusable input (missing folder, syntax error, bad query or option).
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from kgpub import __version__, release, sparql, table
+from kgpub.errors import KgpubError, ReleaseNotFound, ValidationFailed
+from kgpub.formats import BY_NAME, DUMP_FORMATS, FORMATS, Kind
+from kgpub.settings import Settings
+from kgpub.sources import load_sources
+from kgpub.validate import validate
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def project_options(func: F) -> F:
+    """``--project`` and ``--releases`` for every command; builds the Settings object."""
+
+    @click.option("--project", "project", type=click.Path(path_type=Path, file_okay=False), default=None,
+                  help="Project folder with ontology/, data/, shapes/ (default: current directory).")
+    @click.option("--releases", "release_root", type=click.Path(path_type=Path, file_okay=False), default=None,
+                  help="Folder of releases (default: PROJECT/release).")
+    @functools.wraps(func)
+    def wrapper(project: Path | None, release_root: Path | None, **kwargs: Any) -> Any:
+        return func(Settings.load(project=project, release_root=release_root), **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="kgpub")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Build, validate and publish a Linked Data knowledge graph."""
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+
+
+@cli.command("validate")
+@project_options
+def validate_cmd(settings: Settings) -> None:
+    """Validate the sources with SHACL and print the report."""
+    sources = load_sources(settings.project, base_iri=settings.base_iri)
+    from pyoxigraph import Store
+
+    store = Store()
+    store.extend(sources.all_quads())
+    report = validate(sources, store=store)
+    click.echo(report.text(), nl=False)
+    sys.exit(0 if report.conforms else 1)
+
+
+@cli.command("build")
+@project_options
+def build_cmd(settings: Settings) -> None:
+    """Load, validate and write an immutable release (store, dumps, report, manifest)."""
+    result = release.build(settings)
+    warnings = [r for r in result.report.results if r.severity != "Violation"]
+    if warnings:
+        click.echo(result.report.text(), nl=False)
+    else:
+        click.echo(result.report.summary)
+    state = "unchanged (identical release exists)" if result.reused else "written"
+    click.echo(f"Release {result.release.version} {state}: {result.release.path}")
+
+
+@cli.command("dump")
+@project_options
+@click.option("--format", "-f", "fmt", type=click.Choice([f.name for f in DUMP_FORMATS]), default="turtle",
+              show_default=True, help="Serialization of the dump.")
+@click.option("--gzip", "gz", is_flag=True, help="Write the gzip-compressed dump.")
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="File to write (default: standard output).")
+def dump_cmd(settings: Settings, fmt: str, gz: bool, output: Path | None) -> None:
+    """Write a whole-dataset dump of the current release."""
+    data = _release(settings).dump_path(BY_NAME[fmt], gz=gz).read_bytes()
+    if output is None:
+        sys.stdout.buffer.write(data)
+    else:
+        output.write_bytes(data)
+        click.echo(f"Wrote {len(data)} bytes to {output}", err=True)
+
+
+@cli.command("query")
+@project_options
+@click.argument("query", required=False)
+@click.option("--file", "query_file", type=click.File("r", encoding="utf-8"), default=None,
+              help="Read the query from a file ('-' for standard input).")
+@click.option("--format", "-f", "fmt", default="table", show_default=True,
+              type=click.Choice(["table", *(f.name for f in FORMATS)]),
+              help="Output: a readable table, a SPARQL results format, or an RDF format.")
+def query_cmd(settings: Settings, query: str | None, query_file: Any, fmt: str) -> None:
+    """Run a read-only SPARQL query over the current release."""
+    if (query is None) == (query_file is None):
+        raise click.UsageError("give the query either as an argument or with --file")
+    text = query if query is not None else query_file.read()
+    rel = _release(settings)
+    result = sparql.execute(rel.open_store(), text, default_graphs=rel.default_graphs)
+    if fmt == "table":
+        click.echo(table.render(result, prefixes=rel.prefixes), nl=False)
+        return
+    chosen = BY_NAME[fmt]
+    if chosen.kind is not sparql.result_kind(result):
+        wanted = "an RDF format" if sparql.result_kind(result) is Kind.RDF else "a results format"
+        raise click.UsageError(f"--format {fmt} does not fit this query's result; use {wanted} or 'table'")
+    sys.stdout.buffer.write(sparql.serialize_result(result, chosen, prefixes=rel.prefixes))
+
+
+def _release(settings: Settings) -> release.Release:
+    """The current release; builds one first when none exists."""
+    try:
+        return release.open_release(settings)
+    except ReleaseNotFound:
+        click.echo("No release yet: building one first.", err=True)
+        return release.build(settings).release
+
+
+def main() -> None:
+    """Entry point: expected errors become a message and an exit code, never a traceback."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(2 if isinstance(e, click.UsageError) else e.exit_code)
+    except ValidationFailed as e:
+        click.echo(e.report_text, nl=False)
+        click.echo(f"error: {e.message}; nothing was published", err=True)
+        sys.exit(e.exit_code)
+    except KgpubError as e:
+        click.echo(f"error: {e.message}", err=True)
+        sys.exit(e.exit_code)

@@ -1,0 +1,87 @@
+"""One error root for kgpub.
+
+Every error a user can cause is a :class:`KgpubError` subclass. The class carries the HTTP
+status, a stable machine-readable ``code`` and the CLI exit code, so the web layer and the
+CLI map errors by kind and never by message. Anything else that escapes is a bug (HTTP 500,
+a traceback on the CLI) and is fixed, not caught.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class KgpubError(Exception):
+    """Root of every expected kgpub error."""
+
+    status: int = 500
+    code: str = "error"
+    exit_code: int = 2
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def to_dict(self) -> dict[str, object]:
+        """The one body shape of every error answer."""
+        return {"error": {"code": self.code, "status": self.status, "message": self.message}}
+
+
+class InputError(KgpubError):
+    """The input is unusable (missing folder, unreadable file, bad option)."""
+
+    status = 400
+    code = "bad_input"
+
+
+class SourceSyntaxError(InputError):
+    """A source file does not parse; names the file, line and column."""
+
+    code = "source_syntax"
+
+    def __init__(self, *, file: Path, line: int | None, column: int | None, detail: str) -> None:
+        where = str(file)
+        if line is not None:
+            where += f":{line}"
+            if column is not None:
+                where += f":{column}"
+        super().__init__(f"{where}: syntax error: {detail}")
+        self.file, self.line, self.column, self.detail = file, line, column, detail
+
+
+class ValidationFailed(KgpubError):
+    """SHACL validation found violations; nothing was published."""
+
+    status = 422
+    code = "validation_failed"
+    exit_code = 1
+
+    def __init__(self, message: str, *, report_text: str) -> None:
+        super().__init__(message)
+        self.report_text = report_text
+
+
+class QuerySyntaxError(InputError):
+    """A SPARQL query does not parse."""
+
+    code = "query_syntax"
+
+
+class QueryRejected(InputError):
+    """A SPARQL query parses but is refused (update, SERVICE, too large, too deep)."""
+
+    code = "query_rejected"
+
+
+class UnsupportedFormat(KgpubError):
+    """No offered format fits what the client asked for."""
+
+    status = 406
+    code = "not_acceptable"
+
+
+class ReleaseNotFound(KgpubError):
+    """There is no usable release where one was expected."""
+
+    status = 503
+    code = "no_release"

@@ -1,0 +1,138 @@
+"""SPARQL query checks, execution over a release store, and result serialization.
+
+Every query is checked before it runs: size cap, nesting-depth cap (pyoxigraph crashes the
+whole process on a few thousand nested groups), read-only, and no ``SERVICE`` unless the
+endpoint is allow-listed (pyoxigraph would make the outbound HTTP call itself).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from pyoxigraph import (
+    BlankNode,
+    DefaultGraph,
+    NamedNode,
+    QueryBoolean,
+    QueryResultsFormat,
+    QuerySolutions,
+    QueryTriples,
+    RdfFormat,
+    Store,
+    serialize,
+)
+
+from kgpub.errors import QueryRejected, QuerySyntaxError
+from kgpub.formats import Format, Kind
+
+QueryResult = QuerySolutions | QueryBoolean | QueryTriples
+
+
+@dataclass(frozen=True, kw_only=True)
+class QueryLimits:
+    max_length: int = 100_000  # characters
+    max_depth: int = 64  # nested (), {}, [] groups
+    allowed_services: tuple[str, ...] = ()  # SERVICE endpoints that may be called
+
+
+# Lexing just enough of SPARQL to find keywords and nesting outside strings, IRIs and comments.
+_TOKENS = re.compile(
+    r'''(?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\''''
+    r'''|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')'''
+    r'''|(?P<iri><[^<>"{}|^`\\\s]*>)'''
+    r'''|(?P<comment>\#[^\n]*)'''
+    r'''|(?P<word>[?$]?[A-Za-z_][\w\-.]*(?::[\w\-.%]*)?|:[\w\-.%]*)'''
+    r'''|(?P<open>[({\[])|(?P<close>[)}\]])''',
+    re.DOTALL,
+)
+_UPDATE_WORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD"}
+
+
+@dataclass(frozen=True)
+class QueryShape:
+    depth: int
+    keywords: frozenset[str]  # upper-cased bare words (no prefixed names, no variables)
+    services: tuple[str, ...]  # what follows SERVICE (SILENT): an IRI, a prefixed name or a variable
+
+
+def inspect(query: str) -> QueryShape:
+    depth = max_depth = 0
+    words: set[str] = set()
+    services: list[str] = []
+    expect_service = False
+    for m in _TOKENS.finditer(query):
+        kind, text = m.lastgroup, m.group()
+        if kind == "open":
+            depth += 1
+            max_depth = max(max_depth, depth)
+        elif kind == "close":
+            depth -= 1
+        elif kind == "word" and ":" not in text and text[0] not in "?$":
+            upper = text.upper()
+            words.add(upper)
+            if upper == "SERVICE":
+                expect_service = True
+                continue
+            if expect_service and upper == "SILENT":
+                continue
+        if expect_service and kind in ("iri", "word"):
+            services.append(text[1:-1] if kind == "iri" else text)
+        expect_service = expect_service and kind in ("comment",)
+    return QueryShape(depth=max_depth, keywords=frozenset(words), services=tuple(services))
+
+
+def check_query(query: str, limits: QueryLimits) -> None:
+    """Refuse queries that are too big, too deep, updates, or call non-allowed services."""
+    if len(query) > limits.max_length:
+        raise QueryRejected(f"query is {len(query)} characters long; the limit is {limits.max_length}")
+    shape = inspect(query)
+    if shape.depth > limits.max_depth:
+        raise QueryRejected(f"query nests groups {shape.depth} deep; the limit is {limits.max_depth}")
+    forbidden = [s for s in shape.services if s not in limits.allowed_services]
+    if forbidden:
+        raise QueryRejected(
+            f"SERVICE calls are not allowed on this endpoint (federated query is off): {', '.join(forbidden)}")
+
+
+_LOCATION = re.compile(r"(?:error at |line )(\d+)[:, ]+(?:column )?(\d+)")
+
+
+def execute(store: Store, query: str, *, limits: QueryLimits | None = None,
+            default_graphs: Iterable[str] = (), named_graphs: Iterable[str] = ()) -> QueryResult:
+    """Check and run a query; the default graph is the union of all graphs unless given."""
+    check_query(query, limits or QueryLimits())
+    default: list[NamedNode | BlankNode | DefaultGraph] = [NamedNode(g) for g in default_graphs]
+    named: list[NamedNode | BlankNode] = [NamedNode(g) for g in named_graphs]
+    try:
+        return store.query(query, use_default_graph_as_union=not default,
+                           default_graph=default or None, named_graphs=named or None)
+    except SyntaxError as e:
+        text = str(e.msg if e.msg else e)
+        if any(w in text for w in ("INSERT", "DELETE")) or _is_update(query):
+            raise QueryRejected("SPARQL Update is not allowed: this endpoint is read-only") from e
+        m = _LOCATION.search(text)
+        where = f" at line {m.group(1)}, column {m.group(2)}" if m else ""
+        raise QuerySyntaxError(f"malformed query{where}: {text}") from e
+
+
+def _is_update(query: str) -> bool:
+    shape = inspect(query)
+    return bool(shape.keywords & _UPDATE_WORDS) and not shape.keywords & {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
+
+
+def result_kind(result: QueryResult) -> Kind:
+    return Kind.RDF if isinstance(result, QueryTriples) else Kind.RESULTS
+
+
+def serialize_result(result: QueryResult, fmt: Format, *, prefixes: dict[str, str] | None = None) -> bytes:
+    """Serialize a query result in ``fmt`` (a results format for SELECT/ASK, RDF otherwise)."""
+    if isinstance(result, QueryTriples):
+        assert isinstance(fmt.oxigraph, RdfFormat)
+        data = serialize(result, format=fmt.oxigraph, prefixes=prefixes or {})
+    else:
+        assert isinstance(fmt.oxigraph, QueryResultsFormat)
+        data = result.serialize(format=fmt.oxigraph)
+    assert data is not None  # no output given: pyoxigraph returns the bytes
+    return data

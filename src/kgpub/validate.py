@@ -1,0 +1,155 @@
+"""SHACL validation of a project's sources into a report object.
+
+pySHACL runs over data + ontology (``inference="none"``, warnings allowed) with the project's
+shapes; the Data Cube IC-12 duplicate check runs in Python (:mod:`kgpub.cube`) and adds its
+results to the same report. Only ``sh:Violation`` results make a report non-conforming.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import cast
+
+import pyshacl
+from pyoxigraph import Quad, RdfFormat, Store, serialize
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import RDF, SH, XSD
+from rdflib.term import Node
+
+from kgpub.cube import duplicate_observations
+from kgpub.sources import Sources
+
+KJSH = Namespace("https://w3id.org/kjtrade/shapes#")
+IC12 = KJSH["IC12-NoDuplicateObservations"]
+_PLAIN_TYPES = {XSD.integer, XSD.decimal, XSD.double, XSD.boolean}  # shown as in Turtle, unquoted
+
+
+@dataclass(frozen=True, kw_only=True)
+class Result:
+    severity: str  # "Violation", "Warning" or "Info"
+    shape: str  # the named shape that produced it (parent of a nested property shape)
+    focus: str
+    path: str
+    value: str
+    message: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ValidationReport:
+    conforms: bool
+    results: tuple[Result, ...]
+    graph: Graph  # the sh:ValidationReport as RDF
+
+    def count(self, severity: str) -> int:
+        return sum(r.severity == severity for r in self.results)
+
+    @property
+    def summary(self) -> str:
+        v, w, i = (self.count(s) for s in ("Violation", "Warning", "Info"))
+        verdict = "conforms" if self.conforms else "does NOT conform"
+        return f"Validation {verdict}: {v} violation(s), {w} warning(s), {i} info"
+
+    def text(self) -> str:
+        lines = [self.summary]
+        for r in self.results:
+            lines += ["", f"{r.severity.upper()}: {r.message}", f"  shape: {r.shape}",
+                      f"  focus: {r.focus}"]
+            lines += [f"  path:  {r.path}"] if r.path else []
+            lines += [f"  value: {r.value}"] if r.value else []
+        return "\n".join(lines) + "\n"
+
+
+def to_rdflib(quads: list[Quad]) -> Graph:
+    """An rdflib graph of the quads' triples (via N-Triples, the fastest bridge)."""
+    graph = Graph()
+    if quads:
+        graph.parse(data=serialize((q.triple for q in quads), format=RdfFormat.N_TRIPLES), format="nt")
+    return graph
+
+
+def validate(sources: Sources, *, store: Store | None = None) -> ValidationReport:
+    """Validate data + ontology against the shapes; ``store`` (with the same quads) enables IC-12."""
+    data = to_rdflib(sources.graph("data") + sources.graph("ontology"))
+    shapes = to_rdflib(sources.graph("shapes"))
+    _, graph, _ = pyshacl.validate(data_graph=data, shacl_graph=shapes, inference="none",
+                                   allow_warnings=True, advanced=True)
+    graph = cast(Graph, graph)
+    if store is not None:
+        _add_duplicates(graph, store)
+    names = _Namer(sources.prefixes, shapes)
+    results = tuple(sorted((_result(graph, node, names) for node in graph.subjects(RDF.type, SH.ValidationResult)),
+                           key=lambda r: (r.severity != "Violation", r.severity, r.shape, r.focus, r.path)))
+    conforms = not any(r.severity == "Violation" for r in results)
+    report = next(iter(graph.subjects(RDF.type, SH.ValidationReport)))
+    graph.set((report, SH.conforms, Literal(conforms)))
+    return ValidationReport(conforms=conforms, results=results, graph=graph)
+
+
+def _add_duplicates(graph: Graph, store: Store) -> None:
+    report = next(iter(graph.subjects(RDF.type, SH.ValidationReport)))
+    for dup in duplicate_observations(store):
+        node = BNode()
+        graph.add((report, SH.result, node))
+        for p, o in (
+            (RDF.type, SH.ValidationResult), (SH.resultSeverity, SH.Violation),
+            (SH.focusNode, URIRef(dup.observation)), (SH.sourceShape, IC12),
+            (SH.sourceConstraintComponent, IC12), (SH.value, URIRef(dup.duplicate_of)),
+            (SH.resultMessage, Literal(
+                f"Duplicate observation (Data Cube IC-12): same data set <{dup.dataset}> and "
+                f"dimension values as <{dup.duplicate_of}>")),
+        ):
+            graph.add((node, p, o))
+
+
+class _Namer:
+    """Renders terms compactly with the project's prefixes; names nested shapes by parent."""
+
+    def __init__(self, prefixes: dict[str, str], shapes: Graph) -> None:
+        pairs = {**prefixes, "sh": str(SH), "kjsh": str(KJSH), "xsd": str(XSD)}
+        self.prefixes = sorted(pairs.items(), key=lambda kv: -len(kv[1]))
+        self.shapes = shapes
+
+    def term(self, node: Node | None) -> str:
+        if node is None:
+            return ""
+        if isinstance(node, URIRef):
+            iri = str(node)
+            for prefix, ns in self.prefixes:
+                if iri.startswith(ns) and ns:
+                    return f"{prefix}:{iri[len(ns):]}"
+            return f"<{iri}>"
+        if isinstance(node, Literal):
+            if node.datatype is None or node.datatype == XSD.string:
+                return f'"{node}"' + (f"@{node.language}" if node.language else "")
+            if node.datatype in _PLAIN_TYPES:
+                return str(node)
+            return f'"{node}"^^{self.term(node.datatype)}'
+        return "(blank node)"
+
+    def shape(self, node: Node | None) -> str:
+        seen = 0
+        while isinstance(node, BNode) and seen < 10:
+            parent = next(iter(self.shapes.subjects(SH.property, node)), None)
+            if parent is None:
+                break
+            node, seen = parent, seen + 1
+        return self.term(node)
+
+    def path(self, graph: Graph, node: Node | None) -> str:
+        if isinstance(node, BNode):
+            inverse = graph.value(node, SH.inversePath)
+            return f"^{self.term(inverse)}" if inverse is not None else "(complex path)"
+        return self.term(node)
+
+
+def _result(graph: Graph, node: Node, names: _Namer) -> Result:
+    severity = graph.value(node, SH.resultSeverity)
+    message = graph.value(node, SH.resultMessage)
+    return Result(
+        severity=str(severity).rsplit("#", 1)[-1] if severity is not None else "Violation",
+        shape=names.shape(graph.value(node, SH.sourceShape)),
+        focus=names.term(graph.value(node, SH.focusNode)),
+        path=names.path(graph, graph.value(node, SH.resultPath)),
+        value=names.term(graph.value(node, SH.value)),
+        message=str(message) if message is not None else "(no message)",
+    )
