@@ -7,6 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from kgpub.release import Release, build
+from kgpub.settings import Settings
+from kgpub.sparql import QueryResult, execute
+
 ROOT = Path(__file__).resolve().parents[1]
 
 TINY_ONTOLOGY = """\
@@ -52,3 +56,23 @@ def real_project(tmp_path: Path) -> Path:
     for folder in ("ontology", "data", "shapes"):
         shutil.copytree(ROOT / folder, dest / folder)
     return dest
+
+
+class PublishedGraph:
+    """The real project's release, queried the way users query it (data + ontology as default graph)."""
+
+    def __init__(self, release: Release) -> None:
+        self.release = release
+        self.store = release.open_store()
+
+    def query(self, query: str) -> QueryResult:
+        return execute(self.store, query, default_graphs=self.release.default_graphs)
+
+
+@pytest.fixture(scope="session")
+def published(tmp_path_factory: pytest.TempPathFactory) -> PublishedGraph:
+    """The real ontology/, data/ and shapes/ built into a release once per test session."""
+    project = tmp_path_factory.mktemp("published")
+    for folder in ("ontology", "data", "shapes"):
+        shutil.copytree(ROOT / folder, project / folder)
+    return PublishedGraph(build(Settings.load(env={}, project=project)).release)
