@@ -8,11 +8,11 @@ from kgpub.sources import load_sources
 from kgpub.validate import ValidationReport, validate
 
 
-def _validate(project: Path, *, with_store: bool = True) -> ValidationReport:
+def _validate(project: Path) -> ValidationReport:
     sources = load_sources(project, base_iri=DEFAULT_BASE_IRI)
     store = Store()
     store.extend(sources.all_quads())
-    return validate(sources, store=store if with_store else None)
+    return validate(sources, store=store)
 
 
 def test_warnings_do_not_break_conformance(tiny_project: Path) -> None:
@@ -59,6 +59,6 @@ def test_duplicate_observations_are_violations(tmp_path: Path) -> None:
     assert "Data Cube IC-12" in result.message
 
 
-def test_duplicate_check_needs_the_store(tmp_path: Path) -> None:
+def test_store_is_made_when_not_given(tmp_path: Path) -> None:
     project = write_project(tmp_path / "p", data=CUBE, shapes="")
-    assert _validate(project, with_store=False).conforms
+    assert not validate(load_sources(project, base_iri=DEFAULT_BASE_IRI)).conforms

@@ -8,7 +8,7 @@ endpoint is allow-listed (pyoxigraph would make the outbound HTTP call itself).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from pyoxigraph import (
@@ -57,13 +57,18 @@ class QueryShape:
     services: tuple[str, ...]  # what follows SERVICE (SILENT): an IRI, a prefixed name or a variable
 
 
+def tokens(query: str) -> Iterator[tuple[str, str, int]]:
+    """(kind, text, offset) of the tokens that matter: string, iri, comment, word, open, close."""
+    for m in _TOKENS.finditer(query):
+        yield m.lastgroup or "", m.group(), m.start()
+
+
 def inspect(query: str) -> QueryShape:
     depth = max_depth = 0
     words: set[str] = set()
     services: list[str] = []
     expect_service = False
-    for m in _TOKENS.finditer(query):
-        kind, text = m.lastgroup, m.group()
+    for kind, text, _ in tokens(query):
         if kind == "open":
             depth += 1
             max_depth = max(max_depth, depth)

@@ -16,6 +16,7 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, SH, XSD
 from rdflib.term import Node
 
+from kgpub import shacl_sparql
 from kgpub.cube import duplicate_observations
 from kgpub.sources import Sources
 
@@ -67,15 +68,26 @@ def to_rdflib(quads: list[Quad]) -> Graph:
     return graph
 
 
-def validate(sources: Sources, *, store: Store | None = None) -> ValidationReport:
-    """Validate data + ontology against the shapes; ``store`` (with the same quads) enables IC-12."""
-    data = to_rdflib(sources.graph("data") + sources.graph("ontology"))
+def validate(sources: Sources, *, store: Store | None = None, offload: bool = True) -> ValidationReport:
+    """Validate data + ontology against the shapes.
+
+    ``store`` holds the same quads (one is made when not given); SHACL-SPARQL targets and
+    constraints run on it in bulk (:mod:`kgpub.shacl_sparql`) unless ``offload`` is False,
+    in which case pySHACL does everything. The IC-12 duplicate check always runs on it.
+    """
+    if store is None:
+        store = Store()
+        store.extend(sources.all_quads())
+    default_graphs = [sources.graph_names["data"], sources.graph_names["ontology"]]
     shapes = to_rdflib(sources.graph("shapes"))
-    _, graph, _ = pyshacl.validate(data_graph=data, shacl_graph=shapes, inference="none",
+    plan = shacl_sparql.plan(shapes, store, default_graphs) if offload else shacl_sparql.Plan(shapes)
+    data = to_rdflib(sources.graph("data") + sources.graph("ontology"))
+    _, graph, _ = pyshacl.validate(data_graph=data, shacl_graph=plan.shapes_for_pyshacl, inference="none",
                                    allow_warnings=True, advanced=True)
     graph = cast(Graph, graph)
-    if store is not None:
-        _add_duplicates(graph, store)
+    report_node = next(iter(graph.subjects(RDF.type, SH.ValidationReport)))
+    shacl_sparql.run(plan.constraints, store, default_graphs, graph, report_node)
+    _add_duplicates(graph, store)
     names = _Namer(sources.prefixes, shapes)
     results = tuple(sorted((_result(graph, node, names) for node in graph.subjects(RDF.type, SH.ValidationResult)),
                            key=lambda r: (r.severity != "Violation", r.severity, r.shape, r.focus, r.path)))
