@@ -233,6 +233,21 @@ def test_fact_07_earlier_vertical_division(store: PublishedGraph) -> None:
         iri(KJD + "concept/goods-type/finished-products"),
         iri(KJD + "concept/trade-pattern/vertical-division-of-labour"),
     }
+    rows = select(
+        store,
+        """
+        SELECT ?importer ?partner ?direction ?goods WHERE {
+          finding:earlier-vertical-division kjt:refArea ?importer ; kjt:counterpartArea ?partner .
+          { finding:earlier-vertical-division kjt:importedGoods ?goods BIND ("import" AS ?direction) }
+          UNION
+          { finding:earlier-vertical-division kjt:exportedGoods ?goods BIND ("export" AS ?direction) }
+        }""",
+    )
+    assert rows == {
+        (iri(KR), iri(JP), Literal("import"), iri(KJD + "concept/industry/textiles")),
+        (iri(KR), iri(JP), Literal("import"), iri(KJD + "concept/industry/chemical-machinery")),
+        (iri(KR), iri(JP), Literal("export"), iri(KJD + "concept/goods-type/finished-products")),
+    }
 
 
 def test_fact_08_rising_intermediate_goods_share(store: PublishedGraph) -> None:
@@ -464,12 +479,12 @@ def test_fact_20_article(store: PublishedGraph) -> None:
     rows = select(
         store,
         """
-        SELECT ?headline ?publisher ?basedOn ?lang ?credit ?creator WHERE {
+        SELECT ?headline ?publisher ?basedOn ?lang ?credit ?provider WHERE {
           article:asiae-korea-japan-trade-352-fold a schema:NewsArticle ;
             schema:headline ?headline ; schema:publisher ?publisher ; schema:isBasedOn ?basedOn ;
             schema:inLanguage ?lang ; schema:image ?img .
           ?publisher a schema:NewsMediaOrganization .
-          ?img a schema:ImageObject ; schema:creditText ?credit ; schema:creator ?creator .
+          ?img a schema:ImageObject ; schema:creditText ?credit ; schema:provider ?provider .
         }""",
     )
     assert rows == {

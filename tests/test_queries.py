@@ -224,7 +224,7 @@ EXPECTED: dict[str, bool | dict] = {
         ],
     },
     "12-article-metadata.rq": {
-        "vars": ["headline", "language", "publisher", "reportTitle", "photoCredit", "photoCreator"],
+        "vars": ["headline", "language", "publisher", "reportTitle", "photoCredit", "photoProvider"],
         "rows": [
             (
                 "Korea-Japan Trade Grows 352-Fold in 60 Years... Sobujang Emerges as Key to Future Cooperation",
@@ -438,7 +438,7 @@ EXPECTED: dict[str, bool | dict] = {
             ),
             (
                 "Yonhap News",
-                "photo creator",
+                "photo provider",
             ),
         ],
     },
@@ -453,6 +453,14 @@ EXPECTED: dict[str, bool | dict] = {
                 "Strengthen connections among design, manufacturing and design-solution partners",
                 None,
             ),
+        ],
+    },
+    "24-earlier-trade-direction.rq": {
+        "vars": ["country", "partner", "direction", "goods", "period"],
+        "rows": [
+            ("KR", "JP", "export", "Finished products", "previously"),
+            ("KR", "JP", "import", "Chemical machinery", "previously"),
+            ("KR", "JP", "import", "Textiles", "previously"),
         ],
     },
     "23-indicators-and-units.rq": {
