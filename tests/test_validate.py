@@ -1,8 +1,10 @@
 from pathlib import Path
 
+import pytest
 from pyoxigraph import Store
 
 from conftest import TINY_DATA, write_project
+from kgpub.errors import ShapesError
 from kgpub.settings import DEFAULT_BASE_IRI
 from kgpub.sources import load_sources
 from kgpub.validate import ValidationReport, validate
@@ -62,3 +64,36 @@ def test_duplicate_observations_are_violations(tmp_path: Path) -> None:
 def test_store_is_made_when_not_given(tmp_path: Path) -> None:
     project = write_project(tmp_path / "p", data=CUBE, shapes="")
     assert not validate(load_sources(project, base_iri=DEFAULT_BASE_IRI)).conforms
+
+
+BAD_CARDINALITY = """\
+@prefix ex: <http://example.org/> .
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+ex:S a sh:NodeShape ; sh:targetClass ex:Thing ; sh:property [ sh:path ex:size ; sh:minCount "x" ] .
+"""
+BAD_SELECT = """\
+@prefix ex: <http://example.org/> .
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+ex:S a sh:NodeShape ; sh:targetClass ex:Thing ; sh:message "m" ;
+  sh:sparql [ sh:select "SELECT $this WHERE { $this ?p }" ] .
+"""
+BAD_PROPERTY_SELECT = """\
+@prefix ex: <http://example.org/> .
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+ex:S a sh:PropertyShape ; sh:targetClass ex:Thing ; sh:path ex:size ; sh:message "m" ;
+  sh:sparql [ sh:select "SELECT $this WHERE { $this $PATH }" ] .
+"""
+
+
+@pytest.mark.parametrize(("shapes", "message"), [
+    (BAD_CARDINALITY, "the shapes are not valid SHACL: MinCountConstraintComponent sh:minCount must be a literal"),
+    (BAD_SELECT, "shape <http://example.org/S>: its sh:select does not parse: error at 1:31: expected one of"),
+    (BAD_PROPERTY_SELECT, "shape <http://example.org/S>: its sh:select does not parse: error at 1:34: expected one of"),
+])
+def test_invalid_shapes_are_input_errors(tmp_path: Path, shapes: str, message: str,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    project = write_project(tmp_path / "p", shapes=shapes)
+    with pytest.raises(ShapesError) as info:
+        _validate(project)
+    assert str(info.value).startswith(message)
+    assert capsys.readouterr().err == ""  # no duplicate log lines from pySHACL

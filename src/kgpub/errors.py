@@ -49,6 +49,12 @@ class SourceSyntaxError(InputError):
         self.file, self.line, self.column, self.detail = file, line, column, detail
 
 
+class ShapesError(InputError):
+    """The shapes graph is not valid SHACL (pySHACL cannot load it, or a query in it does not parse)."""
+
+    code = "invalid_shapes"
+
+
 class ValidationFailed(KgpubError):
     """SHACL validation found violations; nothing was published."""
 

@@ -31,7 +31,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SH
 from rdflib.term import Node
 
-from kgpub.sparql import tokens
+from kgpub.errors import ShapesError
+from kgpub.sparql import syntax_message, tokens
 
 _UNSUPPORTED_WORDS = {"MINUS", "VALUES", "GROUP", "HAVING", "LIMIT", "OFFSET", "SERVICE", "ORDER"}
 _UNSUPPORTED_VARS = re.compile(r"[?$](currentShape|shapesGraph|failure)\b")
@@ -53,6 +54,21 @@ class _Constraint:
     query: str  # the bulk query: targets joined in, prefixes declared
     severity: Node
     messages: tuple[Literal, ...]
+
+
+def check_queries(shapes: Graph) -> None:
+    """Every sh:select and sh:ask of the shapes must parse; the error names the shape and position."""
+    empty = Store()
+    for predicate in (SH.select, SH.ask):
+        for node, text in shapes.subject_objects(predicate):
+            declared = _declared(shapes, node)
+            try:
+                empty.query(str(text), prefixes=declared or {})
+            except SyntaxError as e:
+                owner = next(iter(shapes.subjects(SH.sparql, node)), None) or next(
+                    iter(shapes.subjects(SH.target, node)), node)
+                raise ShapesError(f"shape {owner.n3()}: its {predicate.n3(shapes.namespace_manager)} "
+                                  f"does not parse: {syntax_message(e)}") from e
 
 
 def plan(shapes: Graph, store: Store, default_graphs: list[NamedNode]) -> Plan:
@@ -82,8 +98,7 @@ def run(constraints: Iterable[_Constraint], store: Store, default_graphs: list[N
         report: Graph, report_node: Node) -> None:
     """Run the bulk queries and add pySHACL-shaped results to ``report``."""
     for c in constraints:
-        solutions = store.query(c.query, default_graph=_graphs(default_graphs))
-        assert isinstance(solutions, QuerySolutions)
+        solutions = _query(store, c.query, default_graphs, c.shape)
         names = [v.value for v in solutions.variables]
         seen: set[tuple[tuple[str, Node], ...]] = set()
         for solution in solutions:
@@ -180,16 +195,15 @@ def _materialize_sparql_targets(shapes: Graph, graph: Graph, shape: Node, store:
         select = shapes.value(target, SH.select)
         if prefixes is None or select is None:
             continue
-        solutions = store.query(prefixes + str(select), default_graph=_graphs(default_graphs))
-        assert isinstance(solutions, QuerySolutions)
+        solutions = _query(store, prefixes + str(select), default_graphs, shape)
         graph.remove((shape, SH.target, target))
         for solution in solutions:
             if solution["this"] is not None:
                 graph.add((shape, SH.targetNode, _rdflib(solution["this"])))
 
 
-def _prefixes(shapes: Graph, node: Node) -> str | None:
-    """PREFIX lines from the node's sh:prefixes declarations; None on a conflict."""
+def _declared(shapes: Graph, node: Node) -> dict[str, str] | None:
+    """The prefixes the node's sh:prefixes declare; None on a conflict or an incomplete one."""
     declared: dict[str, str] = {}
     for owner in shapes.objects(node, SH.prefixes):
         for decl in shapes.objects(owner, SH.declare):
@@ -197,6 +211,14 @@ def _prefixes(shapes: Graph, node: Node) -> str | None:
             if prefix is None or ns is None or declared.get(str(prefix), str(ns)) != str(ns):
                 return None
             declared[str(prefix)] = str(ns)
+    return declared
+
+
+def _prefixes(shapes: Graph, node: Node) -> str | None:
+    """PREFIX lines for the node's sh:prefixes declarations; None on a conflict."""
+    declared = _declared(shapes, node)
+    if declared is None:
+        return None
     return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in sorted(declared.items()))
 
 
@@ -224,8 +246,13 @@ def _is_deactivated(shapes: Graph, node: Node) -> bool:
     return bool(shapes.value(node, SH.deactivated) == Literal(True))
 
 
-def _graphs(names: list[NamedNode]) -> list[NamedNode | BlankNode | DefaultGraph]:
-    return list(names)
+def _query(store: Store, query: str, default_graphs: list[NamedNode], shape: Node) -> QuerySolutions:
+    """Run a query built from a shape; check_queries has made sure the shape's own text parses."""
+    graphs: list[NamedNode | BlankNode | DefaultGraph] = list(default_graphs)
+    solutions = store.query(query, default_graph=graphs)
+    if not isinstance(solutions, QuerySolutions):
+        raise ShapesError(f"shape {shape.n3()}: its sh:select must be a SELECT query")
+    return solutions
 
 
 def _rdflib(term: object) -> Node:

@@ -101,6 +101,12 @@ def check_query(query: str, limits: QueryLimits) -> None:
             f"SERVICE calls are not allowed on this endpoint (federated query is off): {', '.join(forbidden)}")
 
 
+def syntax_message(error: SyntaxError, *, limit: int = 200) -> str:
+    """pyoxigraph's parse error, first line only and cut short (its token lists run to pages)."""
+    text = str(error.msg if error.msg else error).splitlines()[0]
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 _LOCATION = re.compile(r"(?:error at |line )(\d+)[:, ]+(?:column )?(\d+)")
 
 
@@ -114,12 +120,13 @@ def execute(store: Store, query: str, *, limits: QueryLimits | None = None,
         return store.query(query, use_default_graph_as_union=not default,
                            default_graph=default or None, named_graphs=named or None)
     except SyntaxError as e:
-        text = str(e.msg if e.msg else e)
+        text = syntax_message(e)
         if any(w in text for w in ("INSERT", "DELETE")) or _is_update(query):
             raise QueryRejected("SPARQL Update is not allowed: this endpoint is read-only") from e
         m = _LOCATION.search(text)
         where = f" at line {m.group(1)}, column {m.group(2)}" if m else ""
-        raise QuerySyntaxError(f"malformed query{where}: {text}") from e
+        detail = re.sub(r"^error at \d+:\d+:\s*", "", text)
+        raise QuerySyntaxError(f"malformed query{where}: {detail}") from e
 
 
 def _is_update(query: str) -> bool:

@@ -7,17 +7,19 @@ results to the same report. Only ``sh:Violation`` results make a report non-conf
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from typing import cast
 
 import pyshacl
 from pyoxigraph import Quad, RdfFormat, Store, serialize
+from pyshacl.errors import ReportableRuntimeError
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, SH, XSD
 from rdflib.term import Node
 
 from kgpub import shacl_sparql
 from kgpub.cube import duplicate_observations
+from kgpub.errors import ShapesError
 from kgpub.sources import Sources
 
 KJSH = Namespace("https://w3id.org/kjtrade/shapes#")
@@ -80,11 +82,10 @@ def validate(sources: Sources, *, store: Store | None = None, offload: bool = Tr
         store.extend(sources.all_quads())
     default_graphs = [sources.graph_names["data"], sources.graph_names["ontology"]]
     shapes = to_rdflib(sources.graph("shapes"))
+    shacl_sparql.check_queries(shapes)
     plan = shacl_sparql.plan(shapes, store, default_graphs) if offload else shacl_sparql.Plan(shapes)
     data = to_rdflib(sources.graph("data") + sources.graph("ontology"))
-    _, graph, _ = pyshacl.validate(data_graph=data, shacl_graph=plan.shapes_for_pyshacl, inference="none",
-                                   allow_warnings=True, advanced=True)
-    graph = cast(Graph, graph)
+    graph = _pyshacl(data, plan.shapes_for_pyshacl)
     report_node = next(iter(graph.subjects(RDF.type, SH.ValidationReport)))
     shacl_sparql.run(plan.constraints, store, default_graphs, graph, report_node)
     _add_duplicates(graph, store)
@@ -95,6 +96,22 @@ def validate(sources: Sources, *, store: Store | None = None, offload: bool = Tr
     report = next(iter(graph.subjects(RDF.type, SH.ValidationReport)))
     graph.set((report, SH.conforms, Literal(conforms)))
     return ValidationReport(conforms=conforms, results=results, graph=graph)
+
+
+def _pyshacl(data: Graph, shapes: Graph) -> Graph:
+    """pySHACL with our options; its errors about the shapes become ShapesError."""
+    log = logging.getLogger("pyshacl-validate")  # pySHACL re-attaches a stderr handler on every call;
+    log.disabled = True  # what it would log is in the error or the report we return
+    try:
+        _, graph, text = pyshacl.validate(data_graph=data, shacl_graph=shapes, inference="none",
+                                          allow_warnings=True, advanced=True)
+    except ReportableRuntimeError as e:  # pySHACL's error for shapes it cannot load
+        raise ShapesError(f"the shapes are not valid SHACL: {e}") from e
+    finally:
+        log.disabled = False
+    if not isinstance(graph, Graph):  # pySHACL returns a ValidationFailure when a shape cannot run
+        raise ShapesError(f"the shapes could not be evaluated: {text}")
+    return graph
 
 
 def _add_duplicates(graph: Graph, store: Store) -> None:
