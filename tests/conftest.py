@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
-from kgpub.release import Release, build
+from kgpub.app import create_app
+from kgpub.build import build
+from kgpub.release import Release
 from kgpub.settings import Settings
 from kgpub.sparql import QueryResult, execute
 
@@ -66,7 +70,7 @@ class PublishedGraph:
         self.store = release.open_store()
 
     def query(self, query: str) -> QueryResult:
-        return execute(self.store, query, default_graphs=self.release.default_graphs)
+        return execute(self.store, query, service_default=self.release.default_graphs)
 
 
 @pytest.fixture(scope="session")
@@ -76,3 +80,11 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> PublishedGraph:
     for folder in ("ontology", "data", "shapes"):
         shutil.copytree(ROOT / folder, project / folder)
     return PublishedGraph(build(Settings.load(env={}, project=project)).release)
+
+
+@pytest.fixture(scope="module")
+def client(published: PublishedGraph) -> Iterator[TestClient]:
+    """The app over the real release, with its worker pool running (small limits for tests)."""
+    settings = Settings.load(env={}, project=published.release.path, query_timeout=3.0, max_rows=20)
+    with TestClient(create_app(settings, published.release)) as test_client:
+        yield test_client

@@ -10,7 +10,8 @@ from pyoxigraph import RdfFormat, parse
 from conftest import TINY_DATA, write_project
 from kgpub.errors import ReleaseNotFound, SourceSyntaxError, ValidationFailed
 from kgpub.formats import DUMP_FORMATS
-from kgpub.release import build, open_release
+from kgpub.build import build
+from kgpub.release import open_release
 from kgpub.settings import Settings
 
 

@@ -43,12 +43,32 @@ def test_depth_and_size_limits() -> None:
         check_query("SELECT * { ?s ?p ?o }", QueryLimits(max_length=10))
 
 
-def test_default_graph_is_the_union_unless_given(store: Store) -> None:
-    assert len(list(execute(store, "SELECT * { ?s ?p ?o }"))) == 2
-    rows = list(execute(store, "SELECT * { ?s ?p ?o }", default_graphs=[EX + "g1"]))
-    assert [r["s"] for r in rows] == [NamedNode(EX + "a")]
-    rows = list(execute(store, "SELECT ?g { GRAPH ?g { ?s ?p ?o } }", named_graphs=[EX + "g2"]))
-    assert [r["g"] for r in rows] == [NamedNode(EX + "g2")]
+def subjects(store: Store, query: str, **kwargs: object) -> list[str]:
+    return sorted(r[0].value for r in execute(store, query, **kwargs))  # type: ignore[arg-type,union-attr]
+
+
+def test_service_default_is_the_union_unless_given(store: Store) -> None:
+    assert subjects(store, "SELECT ?s { ?s ?p ?o }") == [EX + "a", EX + "c"]
+    assert subjects(store, "SELECT ?s { ?s ?p ?o }", service_default=[EX + "g1"]) == [EX + "a"]
+    graphs = subjects(store, "SELECT ?g { GRAPH ?g { } }", service_default=[EX + "g1"])
+    assert graphs == [EX + "g1", EX + "g2"]  # every graph stays a named graph
+
+
+def test_query_dataset_applies_when_the_protocol_gives_none(store: Store) -> None:
+    query = f"SELECT ?s FROM <{EX}g2> {{ ?s ?p ?o }}"
+    assert subjects(store, query, service_default=[EX + "g1"]) == [EX + "c"]
+    query = f"SELECT ?g FROM NAMED <{EX}g1> {{ GRAPH ?g {{ }} }}"
+    assert subjects(store, query) == [EX + "g1"]
+
+
+def test_protocol_dataset_overrides_and_is_complete(store: Store) -> None:
+    query = f"SELECT ?s FROM <{EX}g2> {{ ?s ?p ?o }}"
+    assert subjects(store, query, default_graphs=[EX + "g1"]) == [EX + "a"]
+    # only default graphs given: no named graphs at all
+    assert subjects(store, "SELECT ?g { GRAPH ?g { } }", default_graphs=[EX + "g1"]) == []
+    # only named graphs given: an empty default graph
+    assert subjects(store, "SELECT ?s { ?s ?p ?o }", named_graphs=[EX + "g2"]) == []
+    assert subjects(store, "SELECT ?g { GRAPH ?g { } }", named_graphs=[EX + "g2"]) == [EX + "g2"]
 
 
 def test_malformed_query_reports_line_and_column(store: Store) -> None:

@@ -1,5 +1,8 @@
 """The ``kgpub`` command line: thin adapters that parse input, call one core function, print.
 
+The build pipeline (rdflib, pySHACL) is imported only by the commands that build, so a
+server started from here stays small.
+
 Exit codes: 0 success (validation warnings allowed), 1 validation violations,
 2 unusable input (missing folder, syntax error, bad query or option).
 """
@@ -9,6 +12,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -18,8 +22,6 @@ from kgpub import __version__, release, sparql, table
 from kgpub.errors import KgpubError, ReleaseNotFound, ValidationFailed
 from kgpub.formats import BY_NAME, DUMP_FORMATS, FORMATS, Kind
 from kgpub.settings import Settings
-from kgpub.sources import load_sources
-from kgpub.validate import validate
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -51,12 +53,10 @@ def cli(ctx: click.Context) -> None:
 @project_options
 def validate_cmd(settings: Settings) -> None:
     """Validate the sources with SHACL and print the report."""
-    sources = load_sources(settings.project, base_iri=settings.base_iri)
-    from pyoxigraph import Store
+    from kgpub.sources import load_sources
+    from kgpub.validate import validate
 
-    store = Store()
-    store.extend(sources.all_quads())
-    report = validate(sources, store=store)
+    report = validate(load_sources(settings.project, base_iri=settings.base_iri))
     click.echo(report.text(), nl=False)
     sys.exit(0 if report.conforms else 1)
 
@@ -65,7 +65,9 @@ def validate_cmd(settings: Settings) -> None:
 @project_options
 def build_cmd(settings: Settings) -> None:
     """Load, validate and write an immutable release (store, dumps, report, manifest)."""
-    result = release.build(settings)
+    from kgpub.build import build
+
+    result = build(settings)
     warnings = [r for r in result.report.results if r.severity != "Violation"]
     if warnings:
         click.echo(result.report.text(), nl=False)
@@ -106,7 +108,7 @@ def query_cmd(settings: Settings, query: str | None, query_file: Any, fmt: str) 
         raise click.UsageError("give the query either as an argument or with --file")
     text = query if query is not None else query_file.read()
     rel = _release(settings)
-    result = sparql.execute(rel.open_store(), text, default_graphs=rel.default_graphs)
+    result = sparql.execute(rel.open_store(), text, service_default=rel.default_graphs)
     if fmt == "table":
         click.echo(table.render(result, prefixes=rel.prefixes), nl=False)
         return
@@ -117,13 +119,37 @@ def query_cmd(settings: Settings, query: str | None, query_file: Any, fmt: str) 
     sys.stdout.buffer.write(sparql.serialize_result(result, chosen, prefixes=rel.prefixes))
 
 
+@cli.command("serve")
+@project_options
+@click.option("--host", default=None, help="Interface to bind (default: 127.0.0.1, this machine only).")
+@click.option("--port", type=int, default=None, help="Port (default: 8000).")
+@click.option("--release", "release_path", type=click.Path(path_type=Path, file_okay=False, exists=True),
+              default=None, help="Serve this release folder (default: the project's current release).")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Query worker processes (default: 2).")
+@click.option("--timeout", "query_timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Time limit per query in seconds (default: 10).")
+def serve_cmd(settings: Settings, **overrides: Any) -> None:
+    """Serve the release: SPARQL endpoint, dumps and pages (builds a release first if there is none)."""
+    import uvicorn
+
+    from kgpub.app import create_app
+
+    settings = replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+    rel = release.open_release(settings, settings.release) if settings.release else _release(settings)
+    app = create_app(settings, rel)
+    click.echo(f"Serving release {rel.version} at http://{settings.host}:{settings.port}/sparql", err=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+
+
 def _release(settings: Settings) -> release.Release:
     """The current release; builds one first when none exists."""
     try:
         return release.open_release(settings)
     except ReleaseNotFound:
+        from kgpub.build import build  # rdflib and pySHACL: loaded only when a build is needed
+
         click.echo("No release yet: building one first.", err=True)
-        return release.build(settings).release
+        return build(settings).release
 
 
 def main() -> None:

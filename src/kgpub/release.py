@@ -1,4 +1,4 @@
-"""Build and open immutable releases.
+"""Immutable releases: open them, and write one from quads.
 
 A release is a folder ``<releases>/<version>/`` that is never modified once written: the
 query store, pre-rendered dumps (each also gzipped), the validation report and a manifest
@@ -32,17 +32,15 @@ from pyoxigraph import (
     RdfFormat,
     Store,
     Triple,
-    parse,
     serialize,
 )
 
 from kgpub import __version__
-from kgpub.errors import ReleaseNotFound, ValidationFailed
+from kgpub.errors import ReleaseNotFound
 from kgpub.formats import DUMP_FORMATS, Format
 from kgpub.settings import Settings
-from kgpub.sources import Sources, graph_name, load_sources
-from kgpub.validate import ValidationReport, validate
 
+RELEASE_FORMAT = "kgpub-release-2\n"  # part of the version: a release laid out differently is another release
 MANIFEST = "manifest.json"
 CURRENT = "current"
 DUMP_STEM = "dataset"
@@ -76,6 +74,14 @@ class Release:
         return [str(g) for g in self.manifest["default_graphs"]]
 
     @property
+    def default_graph_triples(self) -> int:
+        return int(self.manifest.get("default_graph_triples", 0))
+
+    @property
+    def graph_triples(self) -> dict[str, int]:
+        return {str(g): int(n) for g, n in self.manifest["graphs"].items()}
+
+    @property
     def named_graphs(self) -> list[str]:
         return sorted(str(g) for g in self.manifest["graphs"])
 
@@ -88,13 +94,6 @@ class Release:
         return (self.path / "validation.txt").read_text(encoding="utf-8")
 
 
-@dataclass(frozen=True)
-class BuildResult:
-    release: Release
-    report: ValidationReport
-    reused: bool  # an identical release already existed
-
-
 def open_release(settings: Settings, path: Path | None = None) -> Release:
     """The release at ``path`` (a release folder) or the current one of ``settings``."""
     target = path if path is not None else settings.releases / CURRENT
@@ -105,33 +104,6 @@ def open_release(settings: Settings, path: Path | None = None) -> Release:
     return Release(target.resolve())
 
 
-def build(settings: Settings) -> BuildResult:
-    """Load, validate and write a release; raises ValidationFailed and writes nothing on violations."""
-    sources = load_sources(settings.project, base_iri=settings.base_iri)
-    staging = Store()
-    staging.extend(sources.all_quads())
-    report = validate(sources, store=staging)
-    if not report.conforms:
-        raise ValidationFailed(report.summary, report_text=report.text())
-    report_graph = graph_name(settings.base_iri, "validation")
-    quads = _canonical(sources.all_quads() + _report_quads(report, report_graph))
-    files = _render(sources, quads, report, report_graph)
-    version = hashlib.sha256(files[f"{DUMP_STEM}.nq"]).hexdigest()[:16]
-    root = settings.releases
-    final = root / version
-    reused = (final / MANIFEST).is_file()
-    if not reused:
-        _write(root, final, quads, files, _manifest(settings, sources, report, files, version, report_graph,
-                                                        sum(q.graph_name == report_graph for q in quads)))
-    _point_current(root, version)
-    return BuildResult(release=Release(final.resolve()), report=report, reused=reused)
-
-
-def _report_quads(report: ValidationReport, graph: NamedNode) -> list[Quad]:
-    data = report.graph.serialize(format="nt", encoding="utf-8")
-    return [Quad(q.subject, q.predicate, q.object, graph) for q in parse(data, format=RdfFormat.N_TRIPLES)]
-
-
 def _canonical(quads: list[Quad]) -> list[Quad]:
     """Deduplicated quads with canonical blank node labels, in a stable order."""
     dataset = Dataset(quads)
@@ -140,24 +112,46 @@ def _canonical(quads: list[Quad]) -> list[Quad]:
     return sorted(dataset, key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))
 
 
-def _render(sources: Sources, quads: list[Quad], report: ValidationReport,
-            report_graph: NamedNode) -> dict[str, bytes]:
-    """Every file of the release except the store and manifest, as bytes."""
-    kg_graphs = {sources.graph_names[f] for f in KG_FOLDERS}
+def _dumps(quads: list[Quad], kg_graphs: set[NamedNode], prefixes: dict[str, str]) -> dict[str, bytes]:
+    """The dumps: quad formats hold every graph, triple formats the union of ``kg_graphs``."""
     triples = list(dict.fromkeys(q.triple for q in quads if q.graph_name in kg_graphs))
     triples.sort(key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
-    prefixes = dict(sorted(sources.prefixes.items()))
     files: dict[str, bytes] = {}
     for fmt in DUMP_FORMATS:
-        content = quads if fmt.quads else triples
-        data = to_bytes(content, fmt.oxigraph, prefixes)
+        data = to_bytes(quads if fmt.quads else triples, fmt.oxigraph, prefixes)
         files[f"{DUMP_STEM}.{fmt.extension}"] = data
         files[f"{DUMP_STEM}.{fmt.extension}.gz"] = gzip.compress(data, compresslevel=9, mtime=0)
-    validation_graph = [q.triple for q in quads if q.graph_name == report_graph]
-    files["validation.ttl"] = to_bytes(validation_graph, RdfFormat.TURTLE,
-                                       {"sh": "http://www.w3.org/ns/shacl#", **prefixes})
-    files["validation.txt"] = report.text().encode("utf-8")
     return files
+
+
+def write_release(root: Path, quads: Iterable[Quad], *, default_graphs: Iterable[str],
+                  prefixes: dict[str, str] | None = None) -> Release:
+    """Write a release of arbitrary quads (no sources, no validation) and make it current.
+
+    For data that was checked elsewhere, and for test datasets (the W3C suites): the store,
+    the dumps and a manifest, laid out like a built release.
+    """
+    canonical = _canonical(list(quads))
+    defaults = [NamedNode(g) for g in default_graphs]
+    files = _dumps(canonical, set(defaults), dict(sorted((prefixes or {}).items())))
+    version = hashlib.sha256(RELEASE_FORMAT.encode() + files[f"{DUMP_STEM}.nq"]).hexdigest()[:16]
+    counts: dict[str, int] = {}
+    for q in canonical:
+        if isinstance(q.graph_name, NamedNode):
+            counts[q.graph_name.value] = counts.get(q.graph_name.value, 0) + 1
+    manifest = {
+        "version": version, "format": RELEASE_FORMAT.strip(), "kgpub": __version__,
+        "built_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+        "graphs": counts, "default_graphs": [g.value for g in defaults],
+        "default_graph_triples": files[f"{DUMP_STEM}.nt"].count(b"\n"), "prefixes": prefixes or {},
+        "files": {name: {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+                  for name, data in sorted(files.items())},
+    }
+    final = root / version
+    if not (final / MANIFEST).is_file():
+        _write(root, final, canonical, files, manifest)
+    _point_current(root, version)
+    return Release(final.resolve())
 
 
 def to_bytes(content: Iterable[Quad] | Iterable[Triple], fmt: RdfFormat | QueryResultsFormat,
@@ -167,33 +161,6 @@ def to_bytes(content: Iterable[Quad] | Iterable[Triple], fmt: RdfFormat | QueryR
     data = serialize(content, format=fmt, prefixes=prefixes)
     assert data is not None
     return data
-
-
-def _manifest(settings: Settings, sources: Sources, report: ValidationReport,
-              files: dict[str, bytes], version: str, report_graph: NamedNode,
-              report_triples: int) -> dict[str, object]:
-    counts: dict[str, int] = {}
-    for folder, graph in sources.graph_names.items():
-        counts[graph.value] = len(sources.graph(folder))
-    counts[report_graph.value] = report_triples
-    return {
-        "version": version,
-        "kgpub": __version__,
-        "built_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
-        "base_iri": settings.base_iri,
-        "graphs": counts,
-        "default_graphs": [str(sources.graph_names[f].value) for f in KG_FOLDERS],
-        "prefixes": dict(sorted(sources.prefixes.items())),
-        "sources": [
-            {"path": f.path.relative_to(sources.project).as_posix(), "graph": sources.graph_names[f.folder].value,
-             "sha256": f.sha256, "triples": f.triples}
-            for f in sources.files
-        ],
-        "validation": {"conforms": report.conforms, "violations": report.count("Violation"),
-                       "warnings": report.count("Warning"), "info": report.count("Info")},
-        "files": {name: {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
-                  for name, data in sorted(files.items())},
-    }
 
 
 def _write(root: Path, final: Path, quads: list[Quad], files: dict[str, bytes],

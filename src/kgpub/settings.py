@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+from kgpub.errors import InputError
+
 DEFAULT_BASE_IRI = "https://w3id.org/kjtrade/"
 ENV_PREFIX = "KGPUB_"
 
@@ -22,7 +24,25 @@ class Settings:
     base_iri: str = DEFAULT_BASE_IRI
     """Base of the canonical IRIs (ontology, id/, graph/)."""
     host: str = "127.0.0.1"
+    """Interface the server binds to."""
     port: int = 8000
+    """Port the server listens on."""
+    release: Path | None = None
+    """Serve this release folder instead of ``<releases>/current``."""
+    workers: int = 2
+    """Query worker processes (each holds the store open read-only)."""
+    query_timeout: float = 10.0
+    """Hard wall-clock limit per query in seconds; a ``timeout=`` parameter may only lower it."""
+    max_rows: int = 10_000
+    """Rows (or triples) per answer; a larger result is cut and the cut is signalled."""
+    max_query_length: int = 100_000
+    """Characters per query."""
+    max_depth: int = 64
+    """Nested groups per query (pyoxigraph crashes on a few thousand)."""
+    max_body: int = 1_048_576
+    """Bytes per request body (413 beyond)."""
+    allowed_services: tuple[str, ...] = ()
+    """SERVICE endpoints queries may call (comma-separated in the variable); none by default."""
 
     @property
     def releases(self) -> Path:
@@ -43,8 +63,14 @@ class Settings:
 
 
 def _coerce(name: str, raw: str) -> object:
-    if name in ("project", "release_root"):
+    kind = {f.name: f.default for f in fields(Settings)}[name]
+    if name in ("project", "release_root", "release"):
         return Path(raw)
-    if name == "port":
-        return int(raw)
+    if isinstance(kind, tuple):
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    if isinstance(kind, bool | int | float):
+        try:
+            return type(kind)(raw)
+        except ValueError:
+            raise InputError(f"{ENV_PREFIX}{name.upper()}={raw!r}: expected a {type(kind).__name__}") from None
     return raw

@@ -8,12 +8,10 @@ endpoint is allow-listed (pyoxigraph would make the outbound HTTP call itself).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from pyoxigraph import (
-    BlankNode,
-    DefaultGraph,
     NamedNode,
     QueryBoolean,
     QueryResultsFormat,
@@ -88,8 +86,8 @@ def inspect(query: str) -> QueryShape:
     return QueryShape(depth=max_depth, keywords=frozenset(words), services=tuple(services))
 
 
-def check_query(query: str, limits: QueryLimits) -> None:
-    """Refuse queries that are too big, too deep, updates, or call non-allowed services."""
+def check_query(query: str, limits: QueryLimits) -> QueryShape:
+    """Refuse queries that are too big, too deep, or call non-allowed services; returns their shape."""
     if len(query) > limits.max_length:
         raise QueryRejected(f"query is {len(query)} characters long; the limit is {limits.max_length}")
     shape = inspect(query)
@@ -99,6 +97,7 @@ def check_query(query: str, limits: QueryLimits) -> None:
     if forbidden:
         raise QueryRejected(
             f"SERVICE calls are not allowed on this endpoint (federated query is off): {', '.join(forbidden)}")
+    return shape
 
 
 def syntax_message(error: SyntaxError, *, limit: int = 200) -> str:
@@ -110,18 +109,35 @@ def syntax_message(error: SyntaxError, *, limit: int = 200) -> str:
 _LOCATION = re.compile(r"(?:error at |line )(\d+)[:, ]+(?:column )?(\d+)")
 
 
+EMPTY_GRAPH = NamedNode("urn:kgpub:empty-graph")  # never holds data: stands for an empty default graph
+
+
 def execute(store: Store, query: str, *, limits: QueryLimits | None = None,
-            default_graphs: Iterable[str] = (), named_graphs: Iterable[str] = ()) -> QueryResult:
-    """Check and run a query; the default graph is the union of all graphs unless given."""
-    check_query(query, limits or QueryLimits())
-    default: list[NamedNode | BlankNode | DefaultGraph] = [NamedNode(g) for g in default_graphs]
-    named: list[NamedNode | BlankNode] = [NamedNode(g) for g in named_graphs]
+            default_graphs: Sequence[str] | None = None, named_graphs: Sequence[str] | None = None,
+            service_default: Sequence[str] | None = None) -> QueryResult:
+    """Check and run a query over the RDF dataset the SPARQL 1.1 Protocol (§2.1.4) defines.
+
+    ``default_graphs``/``named_graphs`` are the protocol's ``default-graph-uri`` and
+    ``named-graph-uri``: when either is given they make the whole dataset (the other part is
+    empty). Otherwise the query's own FROM / FROM NAMED apply, and failing those the
+    service's default: the union of ``service_default`` (all graphs when None) as default
+    graph, every graph as a named graph.
+    """
+    shape = check_query(query, limits or QueryLimits())
+    kwargs: dict[str, object] = {}
+    if default_graphs is not None or named_graphs is not None:
+        kwargs["default_graph"] = [NamedNode(g) for g in default_graphs or ()] or [EMPTY_GRAPH]
+        kwargs["named_graphs"] = [NamedNode(g) for g in named_graphs or ()]
+    elif "FROM" not in shape.keywords:
+        if service_default is None:
+            kwargs["use_default_graph_as_union"] = True
+        else:
+            kwargs["default_graph"] = [NamedNode(g) for g in service_default] or [EMPTY_GRAPH]
     try:
-        return store.query(query, use_default_graph_as_union=not default,
-                           default_graph=default or None, named_graphs=named or None)
+        return store.query(query, **kwargs)  # type: ignore[arg-type]
     except SyntaxError as e:
         text = syntax_message(e)
-        if any(w in text for w in ("INSERT", "DELETE")) or _is_update(query):
+        if _is_update(query):
             raise QueryRejected("SPARQL Update is not allowed: this endpoint is read-only") from e
         m = _LOCATION.search(text)
         where = f" at line {m.group(1)}, column {m.group(2)}" if m else ""

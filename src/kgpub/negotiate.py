@@ -1,0 +1,84 @@
+"""HTTP content negotiation over the format registry (RFC 9110 §12.5.1), as a pure function.
+
+``choose(accept, offered)`` picks the offered media type the client prefers: the most
+specific matching range decides a type's quality (``text/turtle`` beats ``text/*`` beats
+``*/*``), ``q=0`` excludes, ties go to the server's order. ``None`` means nothing offered is
+acceptable (the caller answers 406 with the list of what it offers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class MediaRange:
+    type: str
+    subtype: str
+    q: float
+    params: tuple[tuple[str, str], ...]
+
+    def matches(self, media_type: str) -> int:
+        """Specificity of the match (3 exact, 2 ``type/*``, 1 ``*/*``), 0 when it does not match."""
+        t, _, s = media_type.partition("/")
+        if self.type == "*":
+            return 1
+        if self.type != t:
+            return 0
+        if self.subtype == "*":
+            return 2
+        return 3 if self.subtype == s else 0
+
+
+def parse_accept(header: str | None) -> list[MediaRange]:
+    """Media ranges of an Accept header; a missing or empty one (no ranges) accepts everything."""
+    if header is None or not header.strip():
+        return [MediaRange("*", "*", 1.0, ())]
+    ranges = []
+    for part in header.split(","):
+        fields = [f.strip() for f in part.split(";")]
+        if not fields[0]:
+            continue
+        kind, _, sub = fields[0].lower().partition("/")
+        q, params = 1.0, []
+        for field in fields[1:]:
+            name, _, value = field.partition("=")
+            name, value = name.strip().lower(), value.strip().strip('"')
+            if name == "q":
+                q = _quality(value)
+            elif name:
+                params.append((name, value))
+        ranges.append(MediaRange(kind or "*", sub or "*", q, tuple(params)))
+    return ranges or [MediaRange("*", "*", 1.0, ())]
+
+
+def _quality(value: str) -> float:
+    try:
+        q = float(value)
+    except ValueError:
+        return 0.0  # an unreadable weight cannot count as a preference
+    return min(max(q, 0.0), 1.0)
+
+
+def quality(ranges: Sequence[MediaRange], media_type: str) -> float:
+    """The quality the client gives ``media_type``: that of the most specific matching range."""
+    best: float = 0
+    best_q = 0.0
+    for r in ranges:
+        specificity = r.matches(media_type) + (0.5 if r.params and r.matches(media_type) == 3 else 0)
+        if specificity > best:
+            best, best_q = specificity, r.q
+    return best_q if best else 0.0
+
+
+def choose(accept: str | None, offered: Sequence[str]) -> str | None:
+    """The offered media type with the highest quality (> 0); earlier offers win ties."""
+    ranges = parse_accept(accept)
+    best: tuple[float, int] | None = None
+    chosen = None
+    for index, media_type in enumerate(offered):
+        q = quality(ranges, media_type)
+        if q > 0 and (best is None or (q, -index) > best):
+            best, chosen = (q, -index), media_type
+    return chosen

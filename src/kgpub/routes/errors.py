@@ -1,0 +1,69 @@
+"""The one body shape of every error answer: JSON by default, HTML for browsers.
+
+``{"error": {"code": "...", "status": 400, "message": "..."}}``, or an HTML page saying the
+same. Expected errors (:class:`kgpub.errors.KgpubError`) carry their status and code;
+framework errors (404, 405, 422) are rendered the same way; anything else is a 500 (a bug).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+
+from kgpub.errors import KgpubError
+from kgpub.negotiate import choose
+
+log = logging.getLogger(__name__)
+
+_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 406: "not_acceptable",
+          413: "too_large", 415: "unsupported_media_type", 422: "bad_request", 500: "internal"}
+
+
+def render(request: Request, *, status: int, code: str, message: str,
+           headers: dict[str, str] | None = None) -> Response:
+    body = {"error": {"code": code, "status": status, "message": message}}
+    if choose(request.headers.get("accept"), ["application/json", "text/html"]) == "text/html":
+        page = (f"<!doctype html><html lang=en><meta charset=utf-8><title>{status} {html.escape(code)}</title>"
+                f"<h1>{status} {html.escape(code)}</h1><pre>{html.escape(message)}</pre></html>")
+        return HTMLResponse(page, status_code=status, headers=headers)
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+async def kgpub_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, KgpubError)
+    return render(request, status=exc.status, code=exc.code, message=exc.message)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _CODES.get(exc.status_code, "error")
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:  # Starlette names the first matching route's methods only
+        headers["Allow"] = allowed_methods(request)
+    return render(request, status=exc.status_code, code=code, message=str(exc.detail), headers=headers)
+
+
+def allowed_methods(request: Request) -> str:
+    """The methods some route answers on this path, asked of the router itself."""
+    order = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
+    routes = request.app.router.routes
+    return ", ".join(m for m in order
+                     if any(r.matches({**request.scope, "method": m})[0] == Match.FULL for r in routes))
+
+
+async def validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+    return render(request, status=400, code="bad_request", message=problems)
+
+
+async def unexpected_error(request: Request, exc: Exception) -> Response:
+    log.exception("unexpected error answering %s %s", request.method, request.url.path)
+    return render(request, status=500, code="internal",
+                  message=f"internal error ({type(exc).__name__}); this is a bug in kgpub")

@@ -1,0 +1,191 @@
+"""``/sparql``: the SPARQL 1.1 Protocol (query operation) over HTTP.
+
+GET with ``query=``, POST form-encoded, POST ``application/sparql-query``; ``default-graph-uri``
+and ``named-graph-uri``; ``format=`` and ``timeout=`` as extensions. GET without a query
+answers the Service Description (RDF) or the query page (HTML). Updates are refused: the
+endpoint is read-only.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from kgpub import metadata, pages
+from kgpub.endpoint import Endpoint, QueryRequest, Reply
+from kgpub.errors import InputError, KgpubError, UnsupportedFormat
+from kgpub.formats import BY_NAME
+from kgpub.negotiate import choose
+from kgpub.results import serialize_triples
+
+router = APIRouter()
+
+FORM = "application/x-www-form-urlencoded"
+DIRECT = "application/sparql-query"
+UPDATE = "application/sparql-update"
+SD_FORMATS = [BY_NAME[n] for n in ("turtle", "jsonld", "rdfxml", "ntriples")]
+
+
+class ReadOnly(KgpubError):
+    status = 403
+    code = "read_only"
+
+
+class UnsupportedMediaType(KgpubError):
+    status = 415
+    code = "unsupported_media_type"
+
+
+class TooLarge(KgpubError):
+    status = 413
+    code = "too_large"
+
+
+def get_endpoint(request: Request) -> Endpoint:
+    endpoint: Endpoint = request.app.state.endpoint
+    return endpoint
+
+
+EndpointDep = Annotated[Endpoint, Depends(get_endpoint)]
+Params = list[tuple[str, str]]
+
+
+@router.api_route("/sparql", methods=["GET", "HEAD"], summary="SPARQL query (GET), or the service description")
+async def sparql_get(request: Request, endpoint: EndpointDep) -> Response:
+    params = request.query_params.multi_items()
+    if not any(k == "query" for k, _ in params) and not any(k == "update" for k, _ in params):
+        return describe(request, endpoint)
+    return await answer(request, endpoint, params)
+
+
+@router.post("/sparql", summary="SPARQL query (POST form-encoded or application/sparql-query)")
+async def sparql_post(request: Request, endpoint: EndpointDep) -> Response:
+    content_type, _, parameters = (request.headers.get("content-type") or "").partition(";")
+    content_type = content_type.strip().lower()
+    if content_type not in (FORM, DIRECT, UPDATE):
+        given = f"Content-Type {content_type!r}" if content_type else "no Content-Type"
+        raise UnsupportedMediaType(f"{given}: send the query as {FORM} (query=...) or as {DIRECT}")
+    body = await read_body(request, endpoint.settings.max_body)
+    url_params = request.query_params.multi_items()
+    if content_type == UPDATE:
+        raise ReadOnly("SPARQL Update is not allowed: this endpoint is read-only")
+    if content_type == FORM:
+        return await answer(request, endpoint, url_params + parse_form(body))
+    charset = dict(_param(p) for p in parameters.split(";") if "=" in p).get("charset", "utf-8")
+    if charset.lower() not in ("utf-8", "utf8"):
+        raise UnsupportedMediaType(f"charset={charset}: a {DIRECT} body must be UTF-8")
+    if any(k in ("query", "update") for k, _ in url_params):
+        raise InputError(f"a {DIRECT} request carries the query in its body; do not also give query= or update=")
+    return await answer(request, endpoint, [*url_params, ("query", decode(body, "the query"))])
+
+
+@router.options("/sparql", include_in_schema=False)
+async def sparql_options() -> Response:
+    return Response(status_code=204, headers={"Allow": "GET, HEAD, POST, OPTIONS"})
+
+
+async def answer(request: Request, endpoint: EndpointDep, params: Params) -> Response:
+    query_request = protocol_request(params, accept=request.headers.get("accept"))
+    etag = endpoint.etag(query_request)
+    if etag in _if_none_match(request):
+        return Response(status_code=304, headers={"ETag": etag, "Vary": "Accept"})
+    return _response(await endpoint.query(query_request))
+
+
+def protocol_request(params: Params, *, accept: str | None) -> QueryRequest:
+    """The parameters of a query operation (SPARQL 1.1 Protocol §2.1), checked."""
+    values: dict[str, list[str]] = {}
+    for key, value in params:
+        values.setdefault(key, []).append(value)
+    if "update" in values:
+        if "query" in values:
+            raise InputError("give either query= or update=, not both")
+        raise ReadOnly("SPARQL Update is not allowed: this endpoint is read-only")
+    queries = values.get("query", [])
+    if len(queries) != 1:
+        raise InputError(f"exactly one query= parameter is allowed; this request has {len(queries)}")
+    for single in ("format", "timeout"):
+        if len(values.get(single, [])) > 1:
+            raise InputError(f"{single}= may be given once")
+    timeout = values.get("timeout", [None])[0]
+    return QueryRequest(
+        query=queries[0],
+        default_graphs=tuple(values["default-graph-uri"]) if "default-graph-uri" in values else None,
+        named_graphs=tuple(values["named-graph-uri"]) if "named-graph-uri" in values else None,
+        accept=accept, format=values.get("format", [None])[0] or None, timeout=_seconds(timeout))
+
+
+def describe(request: Request, endpoint: Endpoint) -> Response:
+    """GET /sparql without a query: the Service Description, or the query page for browsers."""
+    url = str(request.url.replace(query=None, fragment=None))
+    offered = [*(m for f in SD_FORMATS for m in f.media_types), "text/html"]  # RDF first: */* gets Turtle
+    chosen = choose(request.headers.get("accept"), offered)
+    if chosen is None:
+        raise UnsupportedFormat("offered: " + ", ".join(offered))
+    etag = f'W/"sd-{endpoint.release.version}-{chosen}"'
+    headers = {"ETag": etag, "Vary": "Accept"}
+    if etag in _if_none_match(request):
+        return Response(status_code=304, headers=headers)
+    if chosen == "text/html":
+        page = pages.query_page(endpoint=url, release=endpoint.release, settings=endpoint.settings)
+        return HTMLResponse(page, headers=headers)
+    fmt = next(f for f in SD_FORMATS if chosen in f.media_types)
+    triples = metadata.service_description(endpoint=url, release=endpoint.release, settings=endpoint.settings)
+    body = serialize_triples(triples, fmt, prefixes=metadata.PREFIXES)
+    return _response(Reply(body, fmt.media_type, headers))
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise TooLarge(f"request body of {declared} bytes; the limit is {limit}")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge(f"request body over the limit of {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def parse_form(body: bytes) -> Params:
+    """Decode an application/x-www-form-urlencoded body, once, as UTF-8."""
+    text = decode(body, "the form body")
+    try:
+        return parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError:
+        raise InputError("the form body has percent-encoded bytes that are not UTF-8") from None
+
+
+def decode(body: bytes, what: str) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(f"{what} is not UTF-8 (byte {e.start})") from None
+
+
+def _param(text: str) -> tuple[str, str]:
+    name, _, value = text.partition("=")
+    return name.strip().lower(), value.strip().strip('"')
+
+
+def _seconds(value: str | None) -> float | None:
+    if value is None or value == "":
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise InputError(f"timeout={value!r}: expected a number of seconds") from None
+
+
+def _if_none_match(request: Request) -> set[str]:
+    header = request.headers.get("if-none-match", "")
+    return {tag.strip() for tag in header.split(",") if tag.strip()}
+
+
+def _response(reply: Reply) -> Response:
+    media_type = reply.media_type + ("; charset=utf-8" if reply.media_type.startswith("text/") else "")
+    return Response(reply.body, media_type=media_type, headers=reply.headers)

@@ -1,0 +1,104 @@
+"""A query worker process: ``python -m kgpub.worker STORE``.
+
+It opens the release store read-only, then answers requests framed on stdin (a 4-byte
+big-endian length, then JSON) with two frames on stdout: a JSON header and the body. It
+imports only pyoxigraph and the small kgpub modules that check, run and serialize a query,
+so it starts fast and stays small. A query that overruns is stopped by killing the whole
+process (pyoxigraph cannot cancel a running query), which is why this is a process.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import sys
+import traceback
+from typing import Any, BinaryIO
+
+from pyoxigraph import Store
+
+from kgpub.errors import KgpubError, UnsupportedFormat
+from kgpub.formats import Format, Kind, by_kind, from_name
+from kgpub.negotiate import choose
+from kgpub.results import serialize_result
+from kgpub.sparql import QueryLimits, execute, result_kind
+
+_LENGTH = struct.Struct(">I")
+
+
+def read_frame(stream: BinaryIO) -> bytes | None:
+    head = stream.read(_LENGTH.size)
+    if len(head) < _LENGTH.size:
+        return None
+    (size,) = _LENGTH.unpack(head)
+    return stream.read(size)
+
+
+def write_frame(stream: BinaryIO, data: bytes) -> None:
+    stream.write(_LENGTH.pack(len(data)) + data)
+
+
+def answer(store: Store, request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+    """Check, run and serialize one query; expected errors become an error header."""
+    limits = QueryLimits(max_length=request["max_length"], max_depth=request["max_depth"],
+                         allowed_services=tuple(request["allowed_services"]))
+    result = execute(store, request["query"], limits=limits, default_graphs=request["default_graphs"],
+                     named_graphs=request["named_graphs"], service_default=request.get("service_default"))
+    fmt, media_type = pick_format(result_kind(result).value, request.get("accept"), request.get("format"))
+    out = serialize_result(result, fmt, max_rows=request["max_rows"], prefixes=request.get("prefixes"))
+    header = {"ok": True, "media_type": media_type, "format": fmt.name, "count": out.count,
+              "truncated": out.truncated}
+    return header, out.body
+
+
+def pick_format(kind: str, accept: str | None, name: str | None) -> tuple[Format, str]:
+    """Format and media type for this result kind: by the ``format`` parameter if given, else by Accept
+    (answering with the media type the client named, e.g. ``application/json`` for SPARQL JSON)."""
+    offered = by_kind(Kind(kind))
+    if name:
+        fmt = _by_name(name)
+        if fmt not in offered:
+            raise UnsupportedFormat(f"format={name!r} does not fit this query's result; offered: "
+                                    + ", ".join(f.name for f in offered))
+        assert fmt is not None
+        return fmt, fmt.media_type
+    chosen = choose(accept, [m for f in offered for m in f.media_types])
+    if chosen is None:
+        raise UnsupportedFormat("none of the accepted media types fits this query's result; offered: "
+                                + ", ".join(f.media_type for f in offered))
+    return next(f for f in offered if chosen in f.media_types), chosen
+
+
+def _by_name(name: str) -> Format | None:
+    try:
+        return from_name(name)
+    except KeyError:
+        return None
+
+
+def serve(store_path: str, stdin: BinaryIO, stdout: BinaryIO) -> int:
+    try:
+        store = Store.read_only(store_path)
+    except OSError as e:
+        write_frame(stdout, json.dumps({"ready": False, "message": f"cannot open store: {e}"}).encode())
+        stdout.flush()
+        return 1
+    write_frame(stdout, json.dumps({"ready": True}).encode())
+    stdout.flush()
+    while (frame := read_frame(stdin)) is not None:
+        try:
+            header, body = answer(store, json.loads(frame))
+        except KgpubError as e:
+            header, body = {"ok": False, "status": e.status, "code": e.code, "message": e.message}, b""
+        except Exception as e:  # a bug: report it as one (500) and keep serving
+            traceback.print_exc(file=sys.stderr)
+            header, body = {"ok": False, "status": 500, "code": "internal",
+                            "message": f"internal error in the query worker: {type(e).__name__}: {e}"}, b""
+        write_frame(stdout, json.dumps(header).encode())
+        write_frame(stdout, body)
+        stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(serve(sys.argv[1], sys.stdin.buffer, sys.stdout.buffer))

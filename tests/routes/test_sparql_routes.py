@@ -1,0 +1,206 @@
+"""/sparql through HTTP: the protocol's operations, negotiation, errors, caching headers."""
+
+import json
+from urllib.parse import quote
+
+import pytest
+from fastapi.testclient import TestClient
+from pyoxigraph import RdfFormat, parse
+
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+ASK = "ASK { ?s a <http://purl.org/linked-data/cube#Observation> }"
+CONSTRUCT = "CONSTRUCT WHERE { ?s a <http://schema.org/Country> }"
+
+
+def count(response) -> int:  # type: ignore[no-untyped-def]
+    return int(response.json()["results"]["bindings"][0]["n"]["value"])
+
+
+def test_get_post_form_and_post_direct_agree(client: TestClient) -> None:
+    get = client.get("/sparql", params={"query": COUNT})
+    form = client.post("/sparql", data={"query": COUNT})
+    direct = client.post("/sparql", content=COUNT, headers={"Content-Type": "application/sparql-query"})
+    assert get.status_code == form.status_code == direct.status_code == 200
+    assert get.headers["content-type"] == "application/sparql-results+json"
+    assert count(get) == count(form) == count(direct) > 900
+
+
+def test_form_body_is_decoded_exactly_once(client: TestClient) -> None:
+    query = 'SELECT ?x WHERE { BIND("a+b %2B c&d" AS ?x) }'
+    body = "query=" + quote(query, safe="")
+    r = client.post("/sparql", content=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.json()["results"]["bindings"][0]["x"]["value"] == "a+b %2B c&d"
+
+
+def test_default_dataset_is_data_and_ontology_and_all_graphs_are_named(client: TestClient) -> None:
+    graphs = client.get("/sparql", params={"query": "SELECT DISTINCT ?g { GRAPH ?g {} } ORDER BY ?g"}).json()
+    names = [b["g"]["value"].rsplit("/", 1)[1] for b in graphs["results"]["bindings"]]
+    assert names == ["data", "ontology", "shapes", "validation"]
+    shapes_in_default = client.get("/sparql", params={
+        "query": "ASK { ?s a <http://www.w3.org/ns/shacl#NodeShape> }"}).json()
+    assert shapes_in_default["boolean"] is False
+
+
+def test_protocol_dataset(client: TestClient) -> None:
+    data = "https://w3id.org/kjtrade/graph/data"
+    only_data = client.get("/sparql", params={"query": COUNT, "default-graph-uri": data})
+    assert count(only_data) == 686 or count(only_data) > 600
+    no_named = client.get("/sparql", params={"query": "ASK { GRAPH ?g { } }", "default-graph-uri": data})
+    assert no_named.json()["boolean"] is False
+
+
+@pytest.mark.parametrize(("accept", "media_type"), [
+    ("application/sparql-results+xml", "application/sparql-results+xml"),
+    ("text/csv", "text/csv; charset=utf-8"),
+    ("text/tab-separated-values", "text/tab-separated-values; charset=utf-8"),
+    ("application/json", "application/json"),
+    ("*/*", "application/sparql-results+json"),
+    ("text/html, */*;q=0.1", "application/sparql-results+json"),
+])
+def test_select_negotiation(client: TestClient, accept: str, media_type: str) -> None:
+    r = client.get("/sparql", params={"query": COUNT}, headers={"Accept": accept})
+    assert r.status_code == 200 and r.headers["content-type"] == media_type
+    assert "Accept" in r.headers["vary"]
+
+
+@pytest.mark.parametrize(("accept", "fmt"), [
+    ("text/turtle", RdfFormat.TURTLE), ("application/n-triples", RdfFormat.N_TRIPLES),
+    ("application/ld+json", RdfFormat.JSON_LD), ("application/rdf+xml", RdfFormat.RDF_XML),
+    ("application/n-quads", RdfFormat.N_QUADS), ("application/trig", RdfFormat.TRIG), (None, RdfFormat.TURTLE),
+])
+def test_construct_negotiation(client: TestClient, accept: str | None, fmt: RdfFormat) -> None:
+    r = client.get("/sparql", params={"query": CONSTRUCT}, headers={"Accept": accept} if accept else {})
+    assert r.status_code == 200 and r.headers["content-type"].startswith(fmt.media_type)
+    assert len(list(parse(r.content, format=fmt))) == 2
+
+
+def test_format_parameter_overrides_accept(client: TestClient) -> None:
+    r = client.get("/sparql", params={"query": COUNT, "format": "csv"}, headers={"Accept": "application/json"})
+    assert r.headers["content-type"] == "text/csv; charset=utf-8" and r.text.startswith("n\r\n")
+    r = client.get("/sparql", params={"query": CONSTRUCT, "format": "csv"})
+    assert r.status_code == 406 and "offered: turtle" in r.json()["error"]["message"]
+
+
+def test_406_lists_what_is_offered(client: TestClient) -> None:
+    r = client.get("/sparql", params={"query": ASK}, headers={"Accept": "image/png"})
+    assert r.status_code == 406
+    assert r.json()["error"]["code"] == "not_acceptable"
+    assert "application/sparql-results+json" in r.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(("method", "kwargs", "status", "code", "text"), [
+    ("GET", {"params": {"query": "SELECT * { ?s ?p }"}}, 400, "query_syntax", "malformed query at line 1, column"),
+    ("GET", {"params": [("query", ASK), ("query", ASK)]}, 400, "bad_input", "exactly one query="),
+    ("GET", {"params": {"query": ASK, "update": "CLEAR ALL"}}, 400, "bad_input", "either query= or update="),
+    ("GET", {"params": {"update": "CLEAR ALL"}}, 403, "read_only", "read-only"),
+    ("POST", {"data": {"update": "CLEAR ALL"}}, 403, "read_only", "read-only"),
+    ("POST", {"content": "CLEAR ALL", "headers": {"Content-Type": "application/sparql-update"}}, 403,
+     "read_only", "read-only"),
+    ("POST", {"content": "INSERT DATA { <a:b> <a:c> <a:d> }", "headers": {"Content-Type": "application/sparql-query"}},
+     400, "query_rejected", "read-only"),
+    ("POST", {"content": ASK, "headers": {"Content-Type": "text/plain"}}, 415, "unsupported_media_type", "text/plain"),
+    ("POST", {"content": ASK}, 415, "unsupported_media_type", "no Content-Type"),
+    ("POST", {"content": "ASK { FILTER(\"\xe9\") }".encode("latin-1"),
+              "headers": {"Content-Type": "application/sparql-query"}}, 400, "bad_input", "not UTF-8"),
+    ("POST", {"content": b"query=ASK%20%7B%7D%FF", "headers": {"Content-Type": "application/x-www-form-urlencoded"}},
+     400, "bad_input", "not UTF-8"),
+    ("POST", {"content": b"x" * 2_000_000, "headers": {"Content-Type": "application/sparql-query"}}, 413,
+     "too_large", "limit"),
+    ("POST", {"content": b"", "headers": {"Content-Type": "application/x-www-form-urlencoded"}}, 400, "bad_input",
+     "exactly one query="),
+    ("GET", {"params": {"query": "SELECT * { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"}}, 400,
+     "query_rejected", "SERVICE calls are not allowed"),
+    ("GET", {"params": {"query": "SELECT * WHERE " + "{" * 500 + "}" * 500}}, 400, "query_rejected", "nests"),
+    ("GET", {"params": {"query": ASK, "timeout": "soon"}}, 400, "bad_input", "timeout="),
+    ("GET", {"params": {"query": ASK, "timeout": "-1"}}, 400, "bad_input", "positive"),
+    ("PUT", {"content": ASK}, 405, "method_not_allowed", "Method Not Allowed"),
+    ("DELETE", {}, 405, "method_not_allowed", "Method Not Allowed"),
+])
+def test_errors(client: TestClient, method: str, kwargs: dict, status: int, code: str, text: str) -> None:
+    r = client.request(method, "/sparql", **kwargs)
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"] == "application/json"
+    error = r.json()["error"]
+    assert (error["status"], error["code"]) == (status, code) and text in error["message"]
+    if status == 405:
+        assert r.headers["allow"] == "GET, HEAD, POST, OPTIONS"
+
+
+def test_error_as_html_for_browsers(client: TestClient) -> None:
+    r = client.get("/sparql", params={"query": "SELECT"}, headers={"Accept": "text/html"})
+    assert r.status_code == 400 and r.headers["content-type"].startswith("text/html")
+    assert "query_syntax" in r.text
+
+
+def test_unknown_path_has_the_same_error_shape(client: TestClient) -> None:
+    r = client.get("/nowhere")
+    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+
+
+def test_row_cap_is_signalled(client: TestClient) -> None:
+    r = client.get("/sparql", params={"query": "SELECT ?s ?p ?o { ?s ?p ?o }"})
+    assert r.status_code == 200
+    assert len(r.json()["results"]["bindings"]) == 20
+    assert r.headers["x-result-truncated"] == "true" and r.headers["x-result-limit"] == "20"
+    assert "20 rows" in r.headers["warning"]
+    small = client.get("/sparql", params={"query": ASK})
+    assert "x-result-truncated" not in small.headers
+
+
+def test_etag_and_304(client: TestClient) -> None:
+    first = client.get("/sparql", params={"query": COUNT})
+    etag = first.headers["etag"]
+    again = client.get("/sparql", params={"query": COUNT}, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
+    other = client.get("/sparql", params={"query": COUNT}, headers={"Accept": "text/csv"})
+    assert other.headers["etag"] != etag
+
+
+def test_head_and_options(client: TestClient) -> None:
+    head = client.head("/sparql", params={"query": COUNT})
+    assert head.status_code == 200 and head.content == b""
+    options = client.options("/sparql")
+    assert options.status_code == 204 and "POST" in options.headers["allow"]
+
+
+def test_cors_on_answers_errors_and_preflight(client: TestClient) -> None:
+    origin = {"Origin": "https://example.org"}
+    assert client.get("/sparql", params={"query": ASK}, headers=origin).headers["access-control-allow-origin"] == "*"
+    bad = client.get("/sparql", params={"query": "nope"}, headers=origin)
+    assert bad.status_code == 400 and bad.headers["access-control-allow-origin"] == "*"
+    preflight = client.options("/sparql", headers={**origin, "Access-Control-Request-Method": "POST",
+                                                   "Access-Control-Request-Headers": "content-type"})
+    assert preflight.status_code == 200 and "POST" in preflight.headers["access-control-allow-methods"]
+    assert "access-control-allow-credentials" not in preflight.headers
+
+
+def test_gzip(client: TestClient) -> None:
+    r = client.get("/sparql", params={"query": "SELECT * { ?s ?p ?o }"}, headers={"Accept-Encoding": "gzip"})
+    assert r.headers["content-encoding"] == "gzip"
+
+
+def test_service_description(client: TestClient) -> None:
+    r = client.get("/sparql", headers={"Accept": "text/turtle"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/turtle")
+    graph = list(parse(r.content, format=RdfFormat.TURTLE))
+    sd = "http://www.w3.org/ns/sparql-service-description#"
+    predicates = {t.predicate.value for t in graph}
+    assert {sd + "endpoint", sd + "supportedLanguage", sd + "resultFormat", sd + "defaultDataset"} <= predicates
+    assert not any(t.object.value == sd + "BasicFederatedQuery" for t in graph)
+    endpoint = next(t.object.value for t in graph if t.predicate.value == sd + "endpoint")
+    assert endpoint == "http://testserver/sparql"
+    jsonld = client.get("/sparql", headers={"Accept": "application/ld+json"})
+    assert jsonld.status_code == 200 and json.loads(jsonld.content)
+
+
+def test_query_page_for_browsers(client: TestClient) -> None:
+    r = client.get("/sparql", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert '<form method="get" action="http://testserver/sparql">' in r.text
+    assert "http://" not in r.text.replace("http://testserver", "").replace("http://www.w3.org", "").replace(
+        "http://purl.org", "")  # no external asset
+
+
+def test_healthz(client: TestClient) -> None:
+    r = client.get("/healthz").json()
+    assert r["status"] == "ok" and r["workers"]["size"] == 2
