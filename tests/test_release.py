@@ -8,9 +8,9 @@ import rdflib
 from pyoxigraph import RdfFormat, parse
 
 from conftest import TINY_DATA, write_project
+from kgpub.build import build
 from kgpub.errors import ReleaseNotFound, SourceSyntaxError, ValidationFailed
 from kgpub.formats import DUMP_FORMATS
-from kgpub.build import build
 from kgpub.release import open_release
 from kgpub.settings import Settings
 
