@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import struct
 import sys
+import threading
 import traceback
 from typing import Any, BinaryIO
 
@@ -100,5 +101,21 @@ def serve(store_path: str, stdin: BinaryIO, stdout: BinaryIO) -> int:
     return 0
 
 
+STACK_BYTES = 512 * 1024 * 1024
+"""pyoxigraph parses and plans recursively: 20,000 chained ``+``, ``&&``, UNION, OPTIONAL, path steps
+or triple patterns overflow the main thread's 8 MiB stack and kill the process. Queries run in a
+thread with this much stack instead: address space only, memory is used only as deep as a query goes."""
+
+
+def main(argv: list[str]) -> int:
+    status: list[int] = []
+    threading.stack_size(STACK_BYTES)
+    thread = threading.Thread(target=lambda: status.append(serve(argv[1], sys.stdin.buffer, sys.stdout.buffer)),
+                              name="kgpub-query")
+    thread.start()
+    thread.join()
+    return status[0] if status else 1
+
+
 if __name__ == "__main__":
-    sys.exit(serve(sys.argv[1], sys.stdin.buffer, sys.stdout.buffer))
+    sys.exit(main(sys.argv))
