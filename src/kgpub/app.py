@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kgpub import __version__
 from kgpub.endpoint import Endpoint
+from kgpub.etags import ETagMiddleware
 from kgpub.errors import KgpubError
 from kgpub.pool import WorkerPool
 from kgpub.release import Release
@@ -48,6 +49,7 @@ def create_app(settings: Settings, release: Release) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, errors.http_error)
     app.add_exception_handler(RequestValidationError, errors.validation_error)
     app.add_exception_handler(Exception, errors.unexpected_error)
+    app.add_middleware(ETagMiddleware, version=release.version)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_credentials=False,
                        allow_methods=["GET", "HEAD", "POST", "OPTIONS"], allow_headers=["*"],

@@ -204,3 +204,11 @@ def test_query_page_for_browsers(client: TestClient) -> None:
 def test_healthz(client: TestClient) -> None:
     r = client.get("/healthz").json()
     assert r["status"] == "ok" and r["workers"]["size"] == 2
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/openapi.json", "/docs", "/sparql"])
+def test_every_get_answer_has_an_etag_and_304(client: TestClient, path: str) -> None:
+    first = client.get(path, headers={"Accept": "text/turtle"} if path == "/sparql" else {})
+    etag = first.headers["etag"]
+    again = client.get(path, headers={"If-None-Match": etag, **({"Accept": "text/turtle"} if path == "/sparql" else {})})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag

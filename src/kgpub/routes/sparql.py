@@ -53,7 +53,8 @@ EndpointDep = Annotated[Endpoint, Depends(get_endpoint)]
 Params = list[tuple[str, str]]
 
 
-@router.api_route("/sparql", methods=["GET", "HEAD"], summary="SPARQL query (GET), or the service description")
+@router.head("/sparql", include_in_schema=False)
+@router.get("/sparql", summary="SPARQL query (GET), or the service description")
 async def sparql_get(request: Request, endpoint: EndpointDep) -> Response:
     params = request.query_params.multi_items()
     if not any(k == "query" for k, _ in params) and not any(k == "update" for k, _ in params):
