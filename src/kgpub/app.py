@@ -18,8 +18,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kgpub import __version__
 from kgpub.endpoint import Endpoint
-from kgpub.etags import ETagMiddleware
 from kgpub.errors import KgpubError
+from kgpub.etags import ETagMiddleware
 from kgpub.pool import WorkerPool
 from kgpub.release import Release
 from kgpub.routes import errors, meta, sparql
