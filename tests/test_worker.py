@@ -48,7 +48,7 @@ def test_frames_round_trip() -> None:
     ("rdf", None, "ttl", ("turtle", "text/turtle")),
 ])
 def test_pick_format(kind: str, accept: str | None, name: str | None, expected: tuple[str, str]) -> None:
-    fmt, media_type = pick_format(kind, accept, name)
+    fmt, media_type = pick_format(kind, accept, [name] if name else [])
     assert (fmt.name, media_type) == expected
 
 
@@ -56,4 +56,13 @@ def test_pick_format(kind: str, accept: str | None, name: str | None, expected: 
     ("results", "image/png", None), ("rdf", None, "csv"), ("results", None, "nonsense")])
 def test_pick_format_refuses_what_does_not_fit(kind: str, accept: str | None, name: str | None) -> None:
     with pytest.raises(UnsupportedFormat, match="offered"):
-        pick_format(kind, accept, name)
+        pick_format(kind, accept, [name] if name else [])
+
+
+@pytest.mark.parametrize(("kind", "names", "expected"), [
+    ("rdf", ["xml"], "rdfxml"), ("rdf", ["n3"], "turtle"), ("rdf", ["rdf+xml", "application/rdf+xml"], "rdfxml"),
+    ("rdf", ["json-ld", "application/ld+json"], "jsonld"), ("results", ["xml"], "xml"), ("results", ["json"], "json"),
+    ("results", ["turtle", "csv"], "csv"),  # the first value that fits this result
+])
+def test_format_names_clients_send(kind: str, names: list[str], expected: str) -> None:
+    assert pick_format(kind, None, names)[0].name == expected

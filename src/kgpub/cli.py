@@ -123,7 +123,7 @@ def query_cmd(settings: Settings, query: str | None, query_file: Any, fmt: str) 
 @project_options
 @click.option("--host", default=None, help="Interface to bind (default: 127.0.0.1, this machine only).")
 @click.option("--port", type=int, default=None, help="Port (default: 8000).")
-@click.option("--release", "release_path", type=click.Path(path_type=Path, file_okay=False, exists=True),
+@click.option("--release", "release", type=click.Path(path_type=Path, file_okay=False, exists=True),
               default=None, help="Serve this release folder (default: the project's current release).")
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Query worker processes (default: 2).")
 @click.option("--timeout", "query_timeout", type=click.FloatRange(min=0, min_open=True), default=None,

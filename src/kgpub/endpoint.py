@@ -25,8 +25,9 @@ class QueryRequest:
     default_graphs: tuple[str, ...] | None = None  # default-graph-uri (None: not given)
     named_graphs: tuple[str, ...] | None = None  # named-graph-uri (None: not given)
     accept: str | None = None
-    format: str | None = None  # short name from the format registry, overrides Accept
+    format: tuple[str, ...] = ()  # format= values (short names or media types); the first that fits wins
     timeout: float | None = None  # may only lower the service's limit
+    base_iri: str | None = None  # relative IRIs in the query resolve against it (the endpoint's URL)
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,8 @@ class Endpoint:
     def etag(self, request: QueryRequest) -> str:
         """A weak validator: same release and request, same answer (any content coding)."""
         key = json.dumps([self.release.version, request.query, request.default_graphs, request.named_graphs,
-                          request.accept, request.format, self.settings.max_rows], ensure_ascii=False)
+                          request.accept, request.format, request.base_iri, self.settings.max_rows],
+                         ensure_ascii=False)
         return 'W/"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
 
     def timeout(self, request: QueryRequest) -> float:
@@ -91,6 +93,7 @@ class Endpoint:
         return {"query": request.query, "default_graphs": request.default_graphs,
                 "named_graphs": request.named_graphs, "service_default": self.release.default_graphs,
                 "accept": request.accept, "format": request.format, "max_rows": s.max_rows,
+                "base_iri": request.base_iri,
                 "max_length": s.max_query_length, "max_depth": s.max_depth,
                 "allowed_services": list(s.allowed_services), "prefixes": self.release.prefixes}
 

@@ -79,6 +79,13 @@ class QueryRejected(InputError):
     code = "query_rejected"
 
 
+class ServiceCallFailed(KgpubError):
+    """An allowed SERVICE endpoint failed or could not be reached."""
+
+    status = 502
+    code = "service_failed"
+
+
 class UnsupportedFormat(KgpubError):
     """No offered format fits what the client asked for."""
 

@@ -75,6 +75,13 @@ class _Worker:
             self.proc.kill()
 
 
+async def _exit_code(worker: _Worker) -> int | None:
+    try:
+        return await asyncio.wait_for(worker.proc.wait(), 1.0)
+    except TimeoutError:
+        return None
+
+
 class WorkerPool:
     """``size`` workers over the store at ``store``; ``run`` sends one request to an idle one."""
 
@@ -118,8 +125,9 @@ class WorkerPool:
             self._replace(worker)
             raise QueryTimeout(f"the query ran past the {timeout:g} s time limit and was stopped") from None
         except (asyncio.IncompleteReadError, ConnectionError) as e:
+            code = await _exit_code(worker)
             self._replace(worker)
-            raise WorkerFailed(f"the query worker died while answering (exit code {worker.proc.returncode}); "
+            raise WorkerFailed(f"the query worker died while answering (exit code {code}); "
                                "this is a bug in kgpub or the query engine") from e
         except BaseException:  # cancelled (client gone): the worker may be mid-query, so it cannot be reused
             self._replace(worker)

@@ -101,7 +101,25 @@ def open_release(settings: Settings, path: Path | None = None) -> Release:
         target = target / CURRENT
     if not (target / MANIFEST).is_file():
         raise ReleaseNotFound(f"{target}: no release here; run `kgpub build` first")
-    return Release(target.resolve())
+    rel = Release(target.resolve())
+    _check(rel)
+    return rel
+
+
+REQUIRED_KEYS = ("version", "graphs", "default_graphs")
+
+
+def _check(rel: Release) -> None:
+    """A damaged release (edited or half-copied) is refused with what is wrong, before anything serves it."""
+    try:
+        manifest = rel.manifest
+    except (ValueError, OSError) as e:
+        raise ReleaseNotFound(f"{rel.path / MANIFEST}: not a readable release manifest ({e})") from None
+    missing = [k for k in REQUIRED_KEYS if k not in manifest] if isinstance(manifest, dict) else list(REQUIRED_KEYS)
+    if missing:
+        raise ReleaseNotFound(f"{rel.path / MANIFEST}: not a release manifest (no {', '.join(missing)})")
+    if not (rel.path / "store").is_dir():
+        raise ReleaseNotFound(f"{rel.path}: the release has no store/ folder; rebuild it with `kgpub build`")
 
 
 def _canonical(quads: list[Quad]) -> list[Quad]:

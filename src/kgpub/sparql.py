@@ -91,13 +91,72 @@ def check_query(query: str, limits: QueryLimits) -> QueryShape:
     if len(query) > limits.max_length:
         raise QueryRejected(f"query is {len(query)} characters long; the limit is {limits.max_length}")
     shape = inspect(query)
-    if shape.depth > limits.max_depth:
-        raise QueryRejected(f"query nests groups {shape.depth} deep; the limit is {limits.max_depth}")
-    forbidden = [s for s in shape.services if s not in limits.allowed_services]
-    if forbidden:
-        raise QueryRejected(
-            f"SERVICE calls are not allowed on this endpoint (federated query is off): {', '.join(forbidden)}")
+    depth = max(shape.depth, raw_depth(query))
+    if depth > limits.max_depth:
+        raise QueryRejected(f"query nests groups {depth} deep; the limit is {limits.max_depth}")
+    _check_services(query, shape, limits.allowed_services)
     return shape
+
+
+def raw_depth(query: str) -> int:
+    """Bracket depth of the raw text, never below zero: an upper bound that no lexing can hide."""
+    depth = deepest = 0
+    for char in query:
+        if char in "({[":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in ")}]" and depth:
+            depth -= 1
+    return deepest
+
+
+def _check_services(query: str, shape: QueryShape, allowed: tuple[str, ...]) -> None:
+    """No SERVICE call to an endpoint that is not allowed (pyoxigraph would make the HTTP call).
+
+    The lexer cannot settle every case (``1<2)SERVICE#>`` is a comparison and a comment to
+    pyoxigraph, an IRI to a lexer), so: a query whose text does not contain "service" at all
+    cannot call one; any other query is parsed by rdflib's SPARQL parser, and refused when
+    that parse finds a SERVICE that is not allowed or cannot be done.
+    """
+    if "service" not in query.lower():
+        return
+    if shape.services and not allowed:  # the common refusal, without loading a parser
+        raise QueryRejected(f"SERVICE calls are not allowed on this endpoint (federated query is off): "
+                            f"{', '.join(shape.services)}")
+    calls = _parsed_service_calls(query)
+    if calls is None:
+        raise QueryRejected("the query mentions SERVICE and could not be checked for SERVICE calls; "
+                            "federated query is off on this endpoint")
+    forbidden = [c for c in calls if c not in allowed]
+    if forbidden:
+        raise QueryRejected(f"SERVICE calls are not allowed on this endpoint (federated query is off): "
+                            f"{', '.join(forbidden)}")
+
+
+def _parsed_service_calls(query: str) -> list[str] | None:
+    """Endpoints of every SERVICE pattern as a SPARQL parser sees them (a variable as ``?name``)."""
+    from rdflib.plugins.sparql.algebra import translateQuery
+    from rdflib.plugins.sparql.parser import parseQuery  # only for queries that mention "service"
+
+    try:
+        algebra = translateQuery(parseQuery(query)).algebra
+    except Exception:  # any parse or translation failure: undecided, so refused by the caller
+        return None
+    found: list[str] = []
+
+    def visit(node: object) -> None:
+        if getattr(node, "name", None) == "ServiceGraphPattern":
+            term = node["term"]  # type: ignore[index]
+            found.append(f"?{term}" if term.__class__.__name__ == "Variable" else str(term))
+        if isinstance(node, dict):
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list | tuple):
+            for value in node:
+                visit(value)
+
+    visit(algebra)
+    return found
 
 
 def syntax_message(error: SyntaxError, *, limit: int = 200) -> str:
@@ -114,14 +173,15 @@ EMPTY_GRAPH = NamedNode("urn:kgpub:empty-graph")  # never holds data: stands for
 
 def execute(store: Store, query: str, *, limits: QueryLimits | None = None,
             default_graphs: Sequence[str] | None = None, named_graphs: Sequence[str] | None = None,
-            service_default: Sequence[str] | None = None) -> QueryResult:
+            service_default: Sequence[str] | None = None, base_iri: str | None = None) -> QueryResult:
     """Check and run a query over the RDF dataset the SPARQL 1.1 Protocol (§2.1.4) defines.
 
     ``default_graphs``/``named_graphs`` are the protocol's ``default-graph-uri`` and
     ``named-graph-uri``: when either is given they make the whole dataset (the other part is
     empty). Otherwise the query's own FROM / FROM NAMED apply, and failing those the
     service's default: the union of ``service_default`` (all graphs when None) as default
-    graph, every graph as a named graph.
+    graph, every graph as a named graph. Relative IRIs resolve against ``base_iri`` (the
+    endpoint's URL on the web; without one they are syntax errors).
     """
     shape = check_query(query, limits or QueryLimits())
     kwargs: dict[str, object] = {}
@@ -134,7 +194,11 @@ def execute(store: Store, query: str, *, limits: QueryLimits | None = None,
         else:
             kwargs["default_graph"] = [NamedNode(g) for g in service_default] or [EMPTY_GRAPH]
     try:
-        return store.query(query, **kwargs)  # type: ignore[arg-type]
+        return store.query(query, base_iri=base_iri, **kwargs)  # type: ignore[arg-type]
+    except RuntimeError as e:
+        if "is not supported" not in str(e):
+            raise
+        raise QueryRejected(f"this endpoint cannot run the query: {e}") from e
     except SyntaxError as e:
         text = syntax_message(e)
         if _is_update(query):

@@ -14,11 +14,12 @@ import struct
 import sys
 import threading
 import traceback
+from collections.abc import Sequence
 from typing import Any, BinaryIO
 
 from pyoxigraph import Store
 
-from kgpub.errors import KgpubError, UnsupportedFormat
+from kgpub.errors import KgpubError, ServiceCallFailed, UnsupportedFormat
 from kgpub.formats import Format, Kind, by_kind, from_name
 from kgpub.negotiate import choose
 from kgpub.results import serialize_result
@@ -43,26 +44,32 @@ def answer(store: Store, request: dict[str, Any]) -> tuple[dict[str, Any], bytes
     """Check, run and serialize one query; expected errors become an error header."""
     limits = QueryLimits(max_length=request["max_length"], max_depth=request["max_depth"],
                          allowed_services=tuple(request["allowed_services"]))
-    result = execute(store, request["query"], limits=limits, default_graphs=request["default_graphs"],
-                     named_graphs=request["named_graphs"], service_default=request.get("service_default"))
-    fmt, media_type = pick_format(result_kind(result).value, request.get("accept"), request.get("format"))
-    out = serialize_result(result, fmt, max_rows=request["max_rows"], prefixes=request.get("prefixes"))
+    try:
+        result = execute(store, request["query"], limits=limits, default_graphs=request["default_graphs"],
+                         named_graphs=request["named_graphs"], service_default=request.get("service_default"),
+                         base_iri=request.get("base_iri"))
+        fmt, media_type = pick_format(result_kind(result).value, request.get("accept"), request.get("format") or ())
+        out = serialize_result(result, fmt, max_rows=request["max_rows"], prefixes=request.get("prefixes"))
+    except OSError as e:  # pyoxigraph's error for a failed HTTP call, at planning or while results stream
+        if not request["allowed_services"]:
+            raise  # no SERVICE can have run: a store error, i.e. a bug
+        raise ServiceCallFailed(f"a SERVICE endpoint failed: {e}") from e
     header = {"ok": True, "media_type": media_type, "format": fmt.name, "count": out.count,
               "truncated": out.truncated}
     return header, out.body
 
 
-def pick_format(kind: str, accept: str | None, name: str | None) -> tuple[Format, str]:
+def pick_format(kind: str, accept: str | None, names: Sequence[str] = ()) -> tuple[Format, str]:
     """Format and media type for this result kind: by the ``format`` parameter if given, else by Accept
     (answering with the media type the client named, e.g. ``application/json`` for SPARQL JSON)."""
     offered = by_kind(Kind(kind))
-    if name:
-        fmt = _by_name(name)
-        if fmt not in offered:
-            raise UnsupportedFormat(f"format={name!r} does not fit this query's result; offered: "
+    if names:
+        fits = [f for f in (_by_name(n, Kind(kind)) for n in names) if f in offered]
+        if not fits:
+            raise UnsupportedFormat(f"format={', '.join(names)} does not fit this query's result; offered: "
                                     + ", ".join(f.name for f in offered))
-        assert fmt is not None
-        return fmt, fmt.media_type
+        assert fits[0] is not None
+        return fits[0], fits[0].media_type
     chosen = choose(accept, [m for f in offered for m in f.media_types])
     if chosen is None:
         raise UnsupportedFormat("none of the accepted media types fits this query's result; offered: "
@@ -70,9 +77,18 @@ def pick_format(kind: str, accept: str | None, name: str | None) -> tuple[Format
     return next(f for f in offered if chosen in f.media_types), chosen
 
 
-def _by_name(name: str) -> Format | None:
+# Names clients send in format= that mean a different format for graph results (SPARQLWrapper:
+# xml for RDF/XML, n3 for Turtle, which N3 readers accept, json for JSON-LD).
+_RDF_ALIASES = {"xml": "rdfxml", "rdf+xml": "rdfxml", "rdf": "rdfxml", "n3": "turtle", "json": "jsonld",
+                "json-ld": "jsonld"}
+
+
+def _by_name(name: str, kind: Kind) -> Format | None:
+    key = name.strip().lower()
+    if kind is Kind.RDF:
+        key = _RDF_ALIASES.get(key, key)
     try:
-        return from_name(name)
+        return from_name(key)
     except KeyError:
         return None
 

@@ -89,14 +89,15 @@ async def sparql_options() -> Response:
 
 
 async def answer(request: Request, endpoint: EndpointDep, params: Params) -> Response:
-    query_request = protocol_request(params, accept=request.headers.get("accept"))
+    base = str(request.url.replace(query=None, fragment=None))
+    query_request = protocol_request(params, accept=request.headers.get("accept"), base_iri=base)
     etag = endpoint.etag(query_request)
     if etag in _if_none_match(request):
         return Response(status_code=304, headers={"ETag": etag, "Vary": "Accept"})
     return _response(await endpoint.query(query_request))
 
 
-def protocol_request(params: Params, *, accept: str | None) -> QueryRequest:
+def protocol_request(params: Params, *, accept: str | None, base_iri: str | None = None) -> QueryRequest:
     """The parameters of a query operation (SPARQL 1.1 Protocol §2.1), checked."""
     values: dict[str, list[str]] = {}
     for key, value in params:
@@ -108,15 +109,14 @@ def protocol_request(params: Params, *, accept: str | None) -> QueryRequest:
     queries = values.get("query", [])
     if len(queries) != 1:
         raise InputError(f"exactly one query= parameter is allowed; this request has {len(queries)}")
-    for single in ("format", "timeout"):
-        if len(values.get(single, [])) > 1:
-            raise InputError(f"{single}= may be given once")
+    if len(values.get("timeout", [])) > 1:
+        raise InputError("timeout= may be given once")
     timeout = values.get("timeout", [None])[0]
     return QueryRequest(
         query=queries[0],
         default_graphs=tuple(values["default-graph-uri"]) if "default-graph-uri" in values else None,
         named_graphs=tuple(values["named-graph-uri"]) if "named-graph-uri" in values else None,
-        accept=accept, format=values.get("format", [None])[0] or None, timeout=_seconds(timeout))
+        accept=accept, format=_format(values.get("format", [])), timeout=_seconds(timeout), base_iri=base_iri)
 
 
 def describe(request: Request, endpoint: Endpoint) -> Response:
@@ -171,6 +171,11 @@ def decode(body: bytes, what: str) -> str:
 def _param(text: str) -> tuple[str, str]:
     name, _, value = text.partition("=")
     return name.strip().lower(), value.strip().strip('"')
+
+
+def _format(values: list[str]) -> tuple[str, ...]:
+    """format= values; clients repeat it in several spellings (SPARQLWrapper: rdf+xml and application/rdf+xml)."""
+    return tuple(v for v in values if v)
 
 
 def _seconds(value: str | None) -> float | None:

@@ -1,0 +1,480 @@
+"""End to end: ``kgpub serve`` as a real process, queried by real SPARQL clients over TCP.
+
+The server is started exactly as a user starts it (``python -m kgpub serve --project …``) on a
+free port of 127.0.0.1; every answer is compared with what ``kgpub query`` gives on the same
+release. The helpers here (:func:`serve`, :class:`Server`, :func:`copy_project`) are shared
+with ``test_safety.py``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.compare import isomorphic
+from rdflib.plugins.stores.sparqlstore import SPARQLStore
+from SPARQLWrapper import GET, JSON, JSONLD, N3, POST, POSTDIRECTLY, RDFXML, TURTLE, URLENCODED, XML, SPARQLWrapper
+
+ROOT = Path(__file__).resolve().parents[1]
+QUERIES = ROOT / "data" / "queries"
+HOST = "127.0.0.1"
+STARTUP_DEADLINE = 60.0  # seconds; includes building a release when the project has none
+STOP_DEADLINE = 20.0
+GRAPH = "https://w3id.org/kjtrade/graph/"
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+
+
+# --------------------------------------------------------------------------- the real server
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+def copy_project(dest: Path) -> Path:
+    """A copy of this repository's ontology/, data/ and shapes/ (no release: the server builds it)."""
+    for folder in ("ontology", "data", "shapes"):
+        shutil.copytree(ROOT / folder, dest / folder)
+    return dest
+
+
+def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """This process's environment without any KGPUB_* setting, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KGPUB_")}
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(extra or {})
+    return env
+
+
+class Server:
+    """A running ``kgpub serve`` process."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], port: int, log: Path, project: Path) -> None:
+        self.proc, self.port, self.log, self.project = proc, port, log, project
+        self.base = f"http://{HOST}:{port}"
+        self.sparql = f"{self.base}/sparql"
+
+    def stderr(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def health(self) -> dict[str, Any]:
+        r = httpx.get(f"{self.base}/healthz", timeout=5)
+        assert r.status_code == 200, r.text
+        health: dict[str, Any] = r.json()
+        return health
+
+    def wait_for_full_pool(self, *, replaced_at_least: int = 0, deadline: float = 10.0) -> dict[str, Any]:
+        """Poll /healthz until every worker is idle (and ``replaced`` has reached a count)."""
+        end = time.monotonic() + deadline
+        while True:
+            health = self.health()
+            workers = health["workers"]
+            if workers["idle"] == workers["size"] and workers["replaced"] >= replaced_at_least:
+                return health
+            if time.monotonic() > end:
+                pytest.fail(f"worker pool not back to full size within {deadline} s: {health}")
+            time.sleep(0.05)
+
+
+def _start(project: Path, args: tuple[str, ...], env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    cmd = [sys.executable, "-m", "kgpub", "serve", "--project", str(project), "--port", str(port), *args]
+    with log.open("wb") as err:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=err, stderr=subprocess.STDOUT,
+                                env=env, cwd=project)
+    return proc, port
+
+
+def _wait_until_up(proc: subprocess.Popen[bytes], port: int, log: Path) -> bool:
+    """True when /healthz answers; False when the process exited because its port was taken."""
+    end = time.monotonic() + STARTUP_DEADLINE
+    with httpx.Client(timeout=2) as client:
+        while time.monotonic() < end:
+            if proc.poll() is not None:
+                text = log.read_text(errors="replace")
+                if "address already in use" in text.lower():
+                    return False
+                pytest.fail(f"kgpub serve exited with {proc.returncode} before answering:\n{text}")
+            try:
+                if client.get(f"http://{HOST}:{port}/healthz").status_code == 200:
+                    return True
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+    proc.kill()
+    proc.wait(10)
+    pytest.fail(f"kgpub serve did not answer /healthz within {STARTUP_DEADLINE} s:\n{log.read_text(errors='replace')}")
+
+
+def _workers_of(pid: int) -> set[int]:
+    """Pids of the query workers that are children of process ``pid`` (Linux /proc; empty elsewhere)."""
+    children = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rpartition(")")[2].split()[1])
+            argv = (stat.parent / "cmdline").read_bytes().split(b"\0")
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == pid and b"kgpub.worker" in argv:
+            children.add(int(stat.parent.name))
+    return children
+
+
+def _alive_workers(pids: set[int]) -> set[int]:
+    alive = set()
+    for pid in pids:
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+        except OSError:
+            continue
+        if b"kgpub.worker" in argv and state != "Z":
+            alive.add(pid)
+    return alive
+
+
+@contextmanager
+def serve(project: Path, *args: str, env: Mapping[str, str] | None = None, clean_log: bool = True) -> Iterator[Server]:
+    """Run ``kgpub serve`` on a free port until the block ends; then stop it and check it stopped cleanly
+    (and, with ``clean_log``, that nothing it or its workers printed was a traceback: a traceback is a bug)."""
+    log = project.parent / f"serve-{project.name}-{time.monotonic_ns()}.log"
+    for _attempt in range(3):  # the free port may be taken between probing and binding
+        proc, port = _start(project, args, clean_env(env), log)
+        if _wait_until_up(proc, port, log):
+            break
+    else:
+        pytest.fail(f"kgpub serve could not bind a free port:\n{log.read_text(errors='replace')}")
+    server = Server(proc, port, log, project)
+    try:
+        yield server
+    finally:
+        workers = _workers_of(proc.pid)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+        try:
+            code = proc.wait(STOP_DEADLINE)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+            pytest.fail(f"kgpub serve did not stop within {STOP_DEADLINE} s of SIGTERM:\n{server.stderr()}")
+        # uvicorn shuts down gracefully, then re-raises the signal it caught (so -SIGTERM is a clean exit)
+        assert code in (0, -signal.SIGTERM), f"kgpub serve exited with {code} on SIGTERM:\n{server.stderr()}"
+        if clean_log:
+            assert "Traceback" not in server.stderr(), server.stderr()
+        end = time.monotonic() + 5
+        while _alive_workers(workers) and time.monotonic() < end:
+            time.sleep(0.05)
+        assert not _alive_workers(workers), f"query workers {sorted(workers)} outlived the server"
+
+
+def cli_query(project: Path, query: str, fmt: str = "json") -> bytes:
+    """What ``kgpub query --format FMT`` prints for ``query`` on the project's current release."""
+    done = subprocess.run([sys.executable, "-m", "kgpub", "query", "--project", str(project), "--format", fmt, query],
+                          capture_output=True, env=clean_env(), timeout=60, check=False)
+    assert done.returncode == 0, done.stderr.decode()
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return copy_project(tmp_path_factory.mktemp("serve") / "kjtrade")
+
+
+@pytest.fixture(scope="module")
+def server(project: Path) -> Iterator[Server]:
+    with serve(project) as running:
+        yield running
+
+
+# --------------------------------------------------------------------------- helpers
+
+TRADE_GROWTH = (QUERIES / "02-trade-growth-1965-2024.rq").read_text(encoding="utf-8")
+TRADE_BY_YEAR = (QUERIES / "01-trade-value-by-year.rq").read_text(encoding="utf-8")
+ASKS = sorted(QUERIES.glob("*-ask-*.rq"))
+TRADE_OBSERVATIONS = """\
+PREFIX kjt: <https://w3id.org/kjtrade/ontology#>
+PREFIX indicator: <https://w3id.org/kjtrade/id/concept/indicator/>
+CONSTRUCT { ?o ?p ?v } WHERE { ?o kjt:indicator indicator:trade-value ; ?p ?v }
+"""
+GRAPH_COUNTS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
+WRAPPER_METHODS = [pytest.param(GET, URLENCODED, id="GET"), pytest.param(POST, URLENCODED, id="POST-form"),
+                   pytest.param(POST, POSTDIRECTLY, id="POST-direct")]
+
+
+def wrapper(server: Server, query: str, return_format: str, method: str, request_method: str) -> SPARQLWrapper:
+    sparql = SPARQLWrapper(server.sparql)
+    sparql.setQuery(query)
+    sparql.setReturnFormat(return_format)
+    sparql.setMethod(method)
+    sparql.setRequestMethod(request_method)
+    sparql.setTimeout(30)
+    return sparql
+
+
+def cli_graph(project: Path, query: str) -> Graph:
+    return Graph().parse(data=cli_query(project, query, "ntriples").decode(), format="nt")
+
+
+def curl(*args: str) -> tuple[str, dict[str, str], bytes]:
+    """Run curl (always -s -i, so headers come first); the status line, headers (lower-cased names), body."""
+    done = subprocess.run(["curl", "-s", "-i", "--max-time", "30", *args], capture_output=True, timeout=60,
+                          check=False)
+    assert done.returncode == 0, done.stderr.decode()
+    head, _, body = done.stdout.partition(b"\r\n\r\n")
+    status, *lines = head.decode("latin-1").split("\r\n")
+    headers = {}
+    for line in lines:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return status, headers, body
+
+
+# --------------------------------------------------------------------------- the process
+
+
+def test_server_builds_a_release_announces_its_url_and_reports_health(server: Server) -> None:
+    log = server.stderr()
+    assert "No release yet: building one first." in log  # the project copy had no release
+    health = server.health()
+    assert health["status"] == "ok"
+    assert f"Serving release {health['release']} at {server.sparql}" in log
+    assert health["workers"] == {"size": 2, "idle": 2, "replaced": 0}
+    if Path("/proc").is_dir():
+        assert len(_workers_of(server.proc.pid)) == 2  # the teardown's "no worker outlives the server" has teeth
+    assert "Traceback" not in log
+
+
+# --------------------------------------------------------------------------- SPARQLWrapper
+
+
+@pytest.mark.parametrize(("method", "request_method"), WRAPPER_METHODS)
+def test_sparqlwrapper_select_matches_the_cli(server: Server, project: Path, method: str, request_method: str) -> None:
+    expected = json.loads(cli_query(project, TRADE_GROWTH))
+    got = wrapper(server, TRADE_GROWTH, JSON, method, request_method).queryAndConvert()
+    assert got == expected
+    (row,) = got["results"]["bindings"]
+    assert (row["value1965"]["value"], row["value2024"]["value"]) == ("200000000", "77200000000")
+
+
+@pytest.mark.parametrize(("method", "request_method"), WRAPPER_METHODS)
+@pytest.mark.parametrize("ask", ASKS, ids=lambda p: p.stem)
+def test_sparqlwrapper_ask_matches_the_cli(server: Server, project: Path, ask: Path, method: str,
+                                          request_method: str) -> None:
+    query = ask.read_text(encoding="utf-8")
+    expected = json.loads(cli_query(project, query))["boolean"]
+    got = wrapper(server, query, JSON, method, request_method).queryAndConvert()
+    assert got["boolean"] is expected
+
+
+@pytest.mark.parametrize("return_format", [XML, RDFXML, JSONLD, TURTLE, N3])
+def test_sparqlwrapper_construct_gives_the_cli_graph(server: Server, project: Path, return_format: str) -> None:
+    """SPARQLWrapper adds ``format=``/``output=``/``results=`` naming its return format to every request
+    (twice for RDFXML and JSONLD); the server must still answer the RDF the client asked for. XML is
+    SPARQLWrapper's default return format, and the one whose ``convert()`` gives an rdflib Graph."""
+    expected = cli_graph(project, TRADE_OBSERVATIONS)
+    assert len(expected) > 20
+    for method, request_method in ((GET, URLENCODED), (POST, URLENCODED), (POST, POSTDIRECTLY)):
+        result = wrapper(server, TRADE_OBSERVATIONS, return_format, method, request_method).query()
+        converted = result.convert()
+        graph = converted if isinstance(converted, Graph) else Graph().parse(data=converted, format="turtle")
+        assert isomorphic(graph, expected), (return_format, method, request_method)
+
+
+# --------------------------------------------------------------------------- rdflib SPARQLStore
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "POST_FORM"])
+def test_rdflib_sparqlstore(server: Server, project: Path, method: str) -> None:
+    store = SPARQLStore(query_endpoint=server.sparql, method=method, timeout=30)
+    graph = Graph(store)
+
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    expected_count = int(json.loads(cli_query(project, count))["results"]["bindings"][0]["n"]["value"])
+    assert [int(row[0]) for row in graph.query(count)] == [expected_count]
+    assert len(graph) == expected_count
+
+    expected_graphs = {b["g"]["value"]: int(b["n"]["value"])
+                       for b in json.loads(cli_query(project, GRAPH_COUNTS))["results"]["bindings"]}
+    got_graphs = {str(row[0]): int(row[1]) for row in graph.query(GRAPH_COUNTS)}
+    assert got_graphs == expected_graphs
+    assert set(got_graphs) == {GRAPH + name for name in ("data", "ontology", "shapes", "validation")}
+    assert got_graphs[GRAPH + "data"] + got_graphs[GRAPH + "ontology"] == expected_count  # default = data ∪ ontology
+
+    in_data = """
+        PREFIX kjt: <https://w3id.org/kjtrade/ontology#>
+        PREFIX sdmx-measure: <http://purl.org/linked-data/sdmx/2009/measure#>
+        SELECT ?year ?value WHERE {
+          GRAPH <https://w3id.org/kjtrade/graph/data> {
+            ?o kjt:indicator <https://w3id.org/kjtrade/id/concept/indicator/trade-value> ;
+               kjt:refYear ?year ; sdmx-measure:obsValue ?value } }
+        ORDER BY ?year"""
+    expected_rows = [(b["year"]["value"], b["value"]["value"])
+                     for b in json.loads(cli_query(project, in_data))["results"]["bindings"]]
+    got_rows = [(str(row[0]), str(row[1])) for row in graph.query(in_data)]
+    assert got_rows == expected_rows
+    assert ("1965", "200000000") in got_rows
+    in_ontology = "ASK { GRAPH <https://w3id.org/kjtrade/graph/data> { ?c a <http://www.w3.org/2002/07/owl#Class> } }"
+    assert graph.query(in_ontology).askAnswer is False  # classes live in the ontology graph only
+
+    # a Graph over one named graph sends it as default-graph-uri
+    shapes = Graph(store, identifier=URIRef(GRAPH + "shapes"))
+    assert [int(row[0]) for row in shapes.query(count)] == [expected_graphs[GRAPH + "shapes"]]
+
+    assert isomorphic(graph.query(TRADE_OBSERVATIONS).graph, cli_graph(project, TRADE_OBSERVATIONS))
+    countries = set(graph.subjects(URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                                   URIRef("http://schema.org/Country")))
+    assert countries == {URIRef("https://w3id.org/kjtrade/id/country/KR"), URIRef("https://w3id.org/kjtrade/id/country/JP")}
+
+
+# --------------------------------------------------------------------------- curl
+
+
+def test_curl_csv_head_gzip_and_conditional_requests(server: Server, project: Path) -> None:
+    query = f"query={TRADE_BY_YEAR}"
+
+    status, headers, body = curl("-H", "Accept: text/csv", "--data-urlencode", query, server.sparql)
+    assert status == "HTTP/1.1 200 OK"
+    assert headers["content-type"] == "text/csv; charset=utf-8"
+    etag = headers["etag"]
+    assert etag.startswith('W/"')
+    assert body == cli_query(project, TRADE_BY_YEAR, "csv")
+
+    status, headers, body = curl("-H", "Accept: text/csv", "-H", f"If-None-Match: {etag}",
+                                 "--data-urlencode", query, server.sparql)
+    assert status == "HTTP/1.1 304 Not Modified"
+    assert headers["etag"] == etag
+    assert body == b""
+    status, _, _ = curl("-H", "Accept: text/csv", "-H", f'If-None-Match: W/"other", {etag}',
+                        "--data-urlencode", query, server.sparql)
+    assert status == "HTTP/1.1 304 Not Modified"
+    status, _, _ = curl("-H", "Accept: text/csv", "-H", 'If-None-Match: W/"other"', "--data-urlencode", query,
+                        server.sparql)
+    assert status == "HTTP/1.1 200 OK"
+    status, _, _ = curl("-H", "Accept: text/tab-separated-values", "-H", f"If-None-Match: {etag}",
+                        "--data-urlencode", query, server.sparql)
+    assert status == "HTTP/1.1 200 OK"  # another representation, another validator
+
+    # HEAD (-I) over GET with the query in the URL (-G): the GET's headers, no body
+    status, head, body = curl("-I", "-G", "--data-urlencode", query, server.sparql)
+    assert status == "HTTP/1.1 200 OK"
+    assert head["content-type"] == "application/sparql-results+json"
+    assert head["etag"].startswith('W/"')
+    assert body == b""
+    status, got, body = curl("-G", "--data-urlencode", query, server.sparql)
+    assert status == "HTTP/1.1 200 OK"
+    assert got["etag"] == head["etag"]
+    assert int(head["content-length"]) == len(body)
+    assert json.loads(body) == json.loads(cli_query(project, TRADE_BY_YEAR))
+    status, _, body = curl("-G", "-H", f"If-None-Match: {head['etag']}", "--data-urlencode", query, server.sparql)
+    assert (status, body) == ("HTTP/1.1 304 Not Modified", b"")
+
+    # gzip: --compressed decodes it; without it the bytes on the wire are gzip
+    big = "query=SELECT * WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o LIMIT 300"
+    status, headers, plain = curl("-G", "--data-urlencode", big, server.sparql)
+    assert status == "HTTP/1.1 200 OK" and "content-encoding" not in headers
+    status, headers, decoded = curl("--compressed", "-G", "--data-urlencode", big, server.sparql)
+    assert status == "HTTP/1.1 200 OK"
+    assert headers["content-encoding"] == "gzip"
+    assert "accept-encoding" in headers["vary"].lower()
+    assert headers["etag"].startswith('W/"')
+    assert decoded == plain
+    assert len(json.loads(decoded)["results"]["bindings"]) == 300
+    status, headers, raw = curl("-H", "Accept-Encoding: gzip", "-G", "--data-urlencode", big, server.sparql)
+    assert headers["content-encoding"] == "gzip"
+    assert raw[:2] == b"\x1f\x8b" and len(raw) < len(plain)
+    assert gzip.decompress(raw) == plain
+    status, _, body = curl("--compressed", "-H", f"If-None-Match: {headers['etag']}", "-G", "--data-urlencode", big,
+                           server.sparql)
+    assert (status, body) == ("HTTP/1.1 304 Not Modified", b"")
+
+
+def test_curl_head_on_the_service_description(server: Server) -> None:
+    status, headers, body = curl("-I", server.sparql)
+    assert status == "HTTP/1.1 200 OK"
+    assert headers["content-type"] == "text/turtle; charset=utf-8"
+    assert "etag" in headers and body == b""
+
+
+# --------------------------------------------------------------------------- service description
+
+
+def test_service_description_names_the_endpoint_url_used(server: Server) -> None:
+    r = httpx.get(server.sparql, headers={"Accept": "text/turtle"}, timeout=10)
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "text/turtle; charset=utf-8"
+    sd = Graph().parse(data=r.text, format="turtle")
+    endpoint = URIRef(server.sparql)
+    assert set(sd.objects(None, SD.endpoint)) == {endpoint}
+    assert (endpoint, URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), SD.Service) in sd
+    assert (endpoint, SD.supportedLanguage, SD.SPARQL11Query) in sd
+    assert (endpoint, SD.feature, SD.BasicFederatedQuery) not in sd  # SERVICE is off
+    names = {str(n) for n in sd.objects(None, SD.name)}
+    assert names == {GRAPH + name for name in ("data", "ontology", "shapes", "validation")}
+    triples = {int(t) for t in sd.objects(None, URIRef("http://rdfs.org/ns/void#triples")) if isinstance(t, Literal)}
+    assert triples  # sizes are advertised
+
+    # behind a proxy the Host header is the URL the client used
+    proxied = httpx.get(server.sparql, headers={"Accept": "text/turtle", "Host": "kg.example.org"}, timeout=10)
+    sd = Graph().parse(data=proxied.text, format="turtle")
+    assert set(sd.objects(None, SD.endpoint)) == {URIRef("http://kg.example.org/sparql")}
+
+
+# --------------------------------------------------------------------------- choosing the release
+
+
+def test_serve_a_given_release_folder(server: Server, project: Path) -> None:
+    """``--release`` serves that folder (here: the release the module's server built)."""
+    release = (project / "release" / "current").resolve()
+    with serve(project, "--release", str(release)) as other:
+        assert other.health()["release"] == release.name
+        got = httpx.get(other.sparql, params={"query": TRADE_GROWTH}, timeout=10)
+        assert got.status_code == 200
+        assert got.json() == json.loads(cli_query(project, TRADE_GROWTH))
+
+
+def _not_a_release(kind: str, tmp: Path, project: Path) -> Path:
+    if kind == "empty folder":
+        (tmp / "empty").mkdir()
+        return tmp / "empty"
+    if kind == "source folder":
+        return project / "data"
+    if kind == "missing folder":
+        return tmp / "missing"
+    # a release folder without its store: only the manifest was copied
+    broken = tmp / "broken"
+    broken.mkdir()
+    shutil.copy(project / "release" / "current" / "manifest.json", broken)
+    return broken
+
+
+@pytest.mark.parametrize("how", ["flag", "variable"])
+@pytest.mark.parametrize("kind", ["empty folder", "source folder", "missing folder", "manifest only"])
+def test_refuses_to_start_without_a_release(server: Server, project: Path, tmp_path: Path, kind: str,
+                                            how: str) -> None:
+    target = _not_a_release(kind, tmp_path, project)
+    args = ["--release", str(target)] if how == "flag" else []
+    env = clean_env({"KGPUB_RELEASE": str(target)} if how == "variable" else {})
+    port = free_port()
+    done = subprocess.run([sys.executable, "-m", "kgpub", "serve", "--project", str(project), "--port", str(port),
+                           *args], capture_output=True, text=True, env=env, timeout=60, check=False)
+    output = done.stdout + done.stderr
+    assert done.returncode != 0, output
+    assert "Traceback" not in output, output
+    assert str(target.name) in output, output  # the message names the folder
+    assert "Serving release" not in output, output
