@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 from pyoxigraph import Store
 
-from conftest import TINY_DATA, write_project
+from conftest import TINY_DATA, TINY_SHAPES, write_project
 from kgpub.errors import ShapesError
 from kgpub.settings import DEFAULT_BASE_IRI
 from kgpub.sources import load_sources
@@ -97,3 +97,30 @@ def test_invalid_shapes_are_input_errors(tmp_path: Path, shapes: str, message: s
         _validate(project)
     assert str(info.value).startswith(message)
     assert capsys.readouterr().err == ""  # no duplicate log lines from pySHACL
+
+
+def test_split_validation_gives_the_serial_report(monkeypatch: pytest.MonkeyPatch) -> None:
+    from conftest import ROOT
+    from kgpub import validate as module
+
+    monkeypatch.setattr(module, "PARALLEL_MIN_TRIPLES", 0)  # fork even for the small real graph
+    sources = load_sources(ROOT, base_iri=DEFAULT_BASE_IRI)
+    serial = validate(sources, processes=1)
+    split = validate(sources, processes=3)
+    assert split.results == serial.results and len(serial.results) == 1
+    assert split.text() == serial.text()
+
+
+def test_split_validation_keeps_violations_from_every_group(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from kgpub import validate as module
+
+    monkeypatch.setattr(module, "PARALLEL_MIN_TRIPLES", 0)
+    shapes = TINY_SHAPES + """
+ex:OtherShape a sh:NodeShape ; sh:targetClass ex:Thing ;
+  sh:property [ sh:path ex:colour ; sh:minCount 1 ; sh:message "A thing needs a colour" ] .
+"""
+    sources = load_sources(write_project(tmp_path / "p", shapes=shapes), base_iri=DEFAULT_BASE_IRI)
+    split, serial = validate(sources, processes=2), validate(sources, processes=1)
+    assert split.results == serial.results
+    assert {r.message for r in split.results} == {"A thing needs a colour", "Unusually large size"}
+    assert not split.conforms
