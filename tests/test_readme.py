@@ -31,6 +31,18 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
     assert lines[-1] == command("test-command")
 
 
+def test_every_error_code_is_documented() -> None:
+    def subclasses(cls: type) -> list[type]:
+        return [cls, *(sub for direct in cls.__subclasses__() for sub in subclasses(direct))]
+
+    import kgpub.errors as errors
+
+    codes = {c.code for c in subclasses(errors.KgpubError) if "code" in vars(c)} - {"error"}
+    assert codes, "error classes carry codes"
+    for code in sorted(codes):
+        assert f"`{code}`" in README.split("## Errors", 1)[1], code
+
+
 def test_every_command_and_setting_is_documented() -> None:
     for name in cli.commands:
         assert f"`kgpub {name}" in README, name

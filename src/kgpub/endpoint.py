@@ -13,7 +13,7 @@ import json
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from kgpub.errors import InputError, KgpubError
+from kgpub.errors import InputError, QueryFailed
 from kgpub.pool import WorkerPool
 from kgpub.release import Release
 from kgpub.settings import Settings
@@ -35,14 +35,6 @@ class Reply:
     body: bytes
     media_type: str
     headers: dict[str, str] = field(default_factory=dict)
-
-
-class QueryFailed(KgpubError):
-    """An error the query worker reported, with the status and code it gave."""
-
-    def __init__(self, *, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code = status, code
 
 
 class Endpoint:

@@ -98,3 +98,47 @@ class ReleaseNotFound(KgpubError):
 
     status = 503
     code = "no_release"
+
+
+class ReadOnly(KgpubError):
+    """An update (or update= parameter) on the read-only endpoint."""
+
+    status = 403
+    code = "read_only"
+
+
+class TooLarge(KgpubError):
+    """A request body over the configured limit."""
+
+    status = 413
+    code = "too_large"
+
+
+class UnsupportedMediaType(KgpubError):
+    """A POST whose Content-Type is not one the SPARQL Protocol defines for queries."""
+
+    status = 415
+    code = "unsupported_media_type"
+
+
+class QueryTimeout(KgpubError):
+    """The query ran past its time limit and was stopped (or no worker became free in time)."""
+
+    status = 503
+    code = "query_timeout"
+
+
+class WorkerFailed(KgpubError):
+    """A query worker died while answering (a crash in the query engine): a bug to fix, not bad input."""
+
+    status = 500
+    code = "worker_failed"
+
+
+class QueryFailed(KgpubError):
+    """An error a query worker reported from its process, with the status and code it gave."""
+
+    def __init__(self, *, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code = status, code
+

@@ -17,24 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kgpub.errors import KgpubError
+from kgpub.errors import QueryTimeout, WorkerFailed
 
 log = logging.getLogger(__name__)
 _LENGTH = struct.Struct(">I")
-
-
-class QueryTimeout(KgpubError):
-    """The query ran past its time limit and was stopped."""
-
-    status = 503
-    code = "query_timeout"
-
-
-class WorkerFailed(KgpubError):
-    """A worker died while answering (a crash in the query engine): a bug to fix, not bad input."""
-
-    status = 500
-    code = "worker_failed"
 
 
 @dataclass(frozen=True)

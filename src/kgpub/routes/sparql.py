@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from kgpub import metadata, pages
 from kgpub.endpoint import Endpoint, QueryRequest, Reply
-from kgpub.errors import InputError, KgpubError, UnsupportedFormat
+from kgpub.errors import InputError, ReadOnly, TooLarge, UnsupportedFormat, UnsupportedMediaType
 from kgpub.formats import BY_NAME
 from kgpub.negotiate import choose
 from kgpub.results import serialize_triples
@@ -27,21 +27,6 @@ FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"
 UPDATE = "application/sparql-update"
 SD_FORMATS = [BY_NAME[n] for n in ("turtle", "jsonld", "rdfxml", "ntriples")]
-
-
-class ReadOnly(KgpubError):
-    status = 403
-    code = "read_only"
-
-
-class UnsupportedMediaType(KgpubError):
-    status = 415
-    code = "unsupported_media_type"
-
-
-class TooLarge(KgpubError):
-    status = 413
-    code = "too_large"
 
 
 def get_endpoint(request: Request) -> Endpoint:
