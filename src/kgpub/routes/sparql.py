@@ -29,7 +29,7 @@ UPDATE = "application/sparql-update"
 SD_FORMATS = [BY_NAME[n] for n in ("turtle", "jsonld", "rdfxml", "ntriples")]
 
 
-def get_endpoint(request: Request) -> Endpoint:
+async def get_endpoint(request: Request) -> Endpoint:  # async: sync dependencies cost a thread hop
     endpoint: Endpoint = request.app.state.endpoint
     return endpoint
 
