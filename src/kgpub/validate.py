@@ -139,7 +139,7 @@ def _pyshacl_run(data: Graph, shapes: Graph, use_shapes: list[str] | None) -> Gr
     log.disabled = True  # what it would log is in the error or the report we return
     try:
         _, graph, text = pyshacl.validate(data_graph=data, shacl_graph=shapes, inference="none",
-                                          allow_warnings=True, advanced=True, use_shapes=use_shapes)
+                                          allow_warnings=True, advanced=True, use_shapes=use_shapes, inplace=True)
     except ReportableRuntimeError as e:  # pySHACL's error for shapes it cannot load
         raise ShapesError(f"the shapes are not valid SHACL: {e}") from e
     finally:
