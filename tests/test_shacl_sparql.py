@@ -52,7 +52,7 @@ def test_the_real_shapes_are_offloaded(tmp_path: Path) -> None:
     sources = load_sources(project_with(tmp_path, sorted((ROOT / "data").glob("*.ttl"))), base_iri=DEFAULT_BASE_IRI)
     plan = _plan(sources)
     sh = "http://www.w3.org/ns/shacl#"
-    assert len(plan.constraints) == 4
+    assert len(plan.constraints) == 6
     remaining = plan.shapes_for_pyshacl
     assert not any(str(p) in (sh + "sparql", sh + "target") for _, p, _ in remaining)
 
