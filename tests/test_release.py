@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 import rdflib
-from pyoxigraph import RdfFormat, parse
+from pyoxigraph import DefaultGraph, NamedNode, RdfFormat, parse
 
 from conftest import TINY_DATA, write_project
 from kgpub.build import build
@@ -116,3 +116,16 @@ def test_store_answers_queries_over_named_graphs(tiny_project: Path) -> None:
     assert graphs == set(rel.named_graphs) == {f"https://w3id.org/kjtrade/graph/{g}"
                                                for g in ("data", "ontology", "shapes", "validation")}
     assert json.loads((rel.path / "manifest.json").read_text())["default_graphs"] == rel.default_graphs
+
+
+def test_store_default_graph_holds_the_knowledge_graph(tiny_project: Path) -> None:
+    rel = build(_settings(tiny_project)).release
+    assert rel.service_default == "stored"
+    store = rel.open_store()
+    in_default = {(q.subject, q.predicate, q.object) for q in store.quads_for_pattern(None, None, None, DefaultGraph())}
+    kg = {(q.subject, q.predicate, q.object) for g in rel.default_graphs
+          for q in store.quads_for_pattern(None, None, None, NamedNode(g))}
+    assert in_default == kg and len(kg) == 8
+    # the default graph is not a named graph: GRAPH ?g sees the four named graphs only
+    graphs = {r["g"].value for r in store.query("SELECT DISTINCT ?g { GRAPH ?g { ?s ?p ?o } }")}
+    assert graphs == set(rel.named_graphs)

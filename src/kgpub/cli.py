@@ -108,7 +108,7 @@ def query_cmd(settings: Settings, query: str | None, query_file: Any, fmt: str) 
         raise click.UsageError("give the query either as an argument or with --file")
     text = query if query is not None else query_file.read()
     rel = _release(settings)
-    result = sparql.execute(rel.open_store(), text, service_default=rel.default_graphs)
+    result = sparql.execute(rel.open_store(), text, service_default=rel.service_default)
     if fmt == "table":
         click.echo(table.render(result, prefixes=rel.prefixes), nl=False)
         return

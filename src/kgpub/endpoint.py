@@ -39,7 +39,7 @@ class Reply:
 
 class Endpoint:
     def __init__(self, *, settings: Settings, release: Release, pool: WorkerPool,
-                 cache_bytes: int = 32 * 1024 * 1024) -> None:
+                 cache_bytes: int = 8 * 1024 * 1024) -> None:
         self.settings, self.release, self.pool = settings, release, pool
         self._cache: OrderedDict[str, Reply] = OrderedDict()
         self._cache_bytes, self._cache_limit = 0, cache_bytes
@@ -83,7 +83,7 @@ class Endpoint:
     def _worker_request(self, request: QueryRequest) -> dict[str, object]:
         s = self.settings
         return {"query": request.query, "default_graphs": request.default_graphs,
-                "named_graphs": request.named_graphs, "service_default": self.release.default_graphs,
+                "named_graphs": request.named_graphs, "service_default": self.release.service_default,
                 "accept": request.accept, "format": request.format, "max_rows": s.max_rows,
                 "base_iri": request.base_iri,
                 "max_length": s.max_query_length, "max_depth": s.max_depth,

@@ -173,15 +173,16 @@ EMPTY_GRAPH = NamedNode("urn:kgpub:empty-graph")  # never holds data: stands for
 
 def execute(store: Store, query: str, *, limits: QueryLimits | None = None,
             default_graphs: Sequence[str] | None = None, named_graphs: Sequence[str] | None = None,
-            service_default: Sequence[str] | None = None, base_iri: str | None = None) -> QueryResult:
+            service_default: Sequence[str] | str | None = None, base_iri: str | None = None) -> QueryResult:
     """Check and run a query over the RDF dataset the SPARQL 1.1 Protocol (§2.1.4) defines.
 
     ``default_graphs``/``named_graphs`` are the protocol's ``default-graph-uri`` and
     ``named-graph-uri``: when either is given they make the whole dataset (the other part is
     empty). Otherwise the query's own FROM / FROM NAMED apply, and failing those the
-    service's default: the union of ``service_default`` (all graphs when None) as default
-    graph, every graph as a named graph. Relative IRIs resolve against ``base_iri`` (the
-    endpoint's URL on the web; without one they are syntax errors).
+    service's default: the union of ``service_default`` (all graphs when None; the store's
+    own default graph when ``"stored"``) as default graph, every graph as a named graph.
+    Relative IRIs resolve against ``base_iri`` (the endpoint's URL on the web; without one
+    they are syntax errors).
     """
     shape = check_query(query, limits or QueryLimits())
     kwargs: dict[str, object] = {}
@@ -191,7 +192,7 @@ def execute(store: Store, query: str, *, limits: QueryLimits | None = None,
     elif "FROM" not in shape.keywords:
         if service_default is None:
             kwargs["use_default_graph_as_union"] = True
-        else:
+        elif service_default != "stored":
             kwargs["default_graph"] = [NamedNode(g) for g in service_default] or [EMPTY_GRAPH]
     try:
         return store.query(query, base_iri=base_iri, **kwargs)  # type: ignore[arg-type]
