@@ -28,8 +28,13 @@ from kgpub.settings import Settings
 EXPOSED_HEADERS = ["ETag", "X-Result-Count", "X-Result-Truncated", "X-Result-Limit", "X-Query-Timeout", "Warning"]
 
 
+def worker_config(settings: Settings) -> dict[str, object]:
+    return {"max_rows": settings.max_rows, "max_length": settings.max_query_length, "max_depth": settings.max_depth,
+            "allowed_services": list(settings.allowed_services)}
+
+
 def create_app(settings: Settings, release: Release) -> FastAPI:
-    pool = WorkerPool(release.path / "store", size=settings.workers)
+    pool = WorkerPool(release.path, size=settings.workers, config=worker_config(settings))
     endpoint = Endpoint(settings=settings, release=release, pool=pool)
 
     @asynccontextmanager

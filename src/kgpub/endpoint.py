@@ -81,13 +81,9 @@ class Endpoint:
         return reply
 
     def _worker_request(self, request: QueryRequest) -> dict[str, object]:
-        s = self.settings
         return {"query": request.query, "default_graphs": request.default_graphs,
-                "named_graphs": request.named_graphs, "service_default": self.release.service_default,
-                "accept": request.accept, "format": request.format, "max_rows": s.max_rows,
-                "base_iri": request.base_iri,
-                "max_length": s.max_query_length, "max_depth": s.max_depth,
-                "allowed_services": list(s.allowed_services), "prefixes": self.release.prefixes}
+                "named_graphs": request.named_graphs, "accept": request.accept, "format": request.format,
+                "base_iri": request.base_iri}
 
     def _remember(self, etag: str, reply: Reply) -> None:
         size = len(reply.body)

@@ -34,9 +34,10 @@ class _Worker:
         self.proc = proc
 
     @classmethod
-    async def start(cls, python: str, store: Path) -> _Worker:
+    async def start(cls, python: str, release: Path, config: str) -> _Worker:
         proc = await asyncio.create_subprocess_exec(
-            python, "-m", "kgpub.worker", str(store), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+            python, "-m", "kgpub.worker", str(release), config,
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
         worker = cls(proc)
         ready = json.loads(await worker._read())
         if not ready.get("ready"):
@@ -69,17 +70,22 @@ async def _exit_code(worker: _Worker) -> int | None:
 
 
 class WorkerPool:
-    """``size`` workers over the store at ``store``; ``run`` sends one request to an idle one."""
+    """``size`` workers over the release at ``release``; ``run`` sends one request to an idle one.
 
-    def __init__(self, store: Path, *, size: int, python: str = sys.executable) -> None:
-        self.store, self.size, self.python = store, size, python
+    ``config`` (limits, row cap, allowed services) is given to each worker once, at start.
+    """
+
+    def __init__(self, release: Path, *, size: int, config: dict[str, Any], python: str = sys.executable) -> None:
+        self.release, self.size, self.python = release, size, python
+        self.config = json.dumps(config)
         self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
         self._all: set[_Worker] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self.replaced = 0  # workers killed or lost and started again (for /healthz and tests)
 
     async def start(self) -> None:
-        workers = await asyncio.gather(*(_Worker.start(self.python, self.store) for _ in range(self.size)))
+        starts = (_Worker.start(self.python, self.release, self.config) for _ in range(self.size))
+        workers = await asyncio.gather(*starts)
         for worker in workers:
             self._all.add(worker)
             self._idle.put_nowait(worker)
@@ -134,7 +140,7 @@ class WorkerPool:
         delay = 0.1
         while True:
             try:
-                worker = await _Worker.start(self.python, self.store)
+                worker = await _Worker.start(self.python, self.release, self.config)
             except (OSError, RuntimeError, asyncio.IncompleteReadError) as e:
                 log.error("cannot start a query worker (retrying in %.1f s): %s", delay, e)
                 await asyncio.sleep(delay)

@@ -1,6 +1,8 @@
-"""A query worker process: ``python -m kgpub.worker STORE``.
+"""A query worker process: ``python -m kgpub.worker RELEASE CONFIG``.
 
-It opens the release store read-only, then answers requests framed on stdin (a 4-byte
+It opens the release's store read-only and reads what every answer needs once (the
+release's prefixes and default dataset; the limits in the JSON ``CONFIG``), then answers
+requests framed on stdin (a 4-byte
 big-endian length, then JSON) with two frames on stdout: a JSON header and the body. It
 imports only pyoxigraph and the small kgpub modules that check, run and serialize a query,
 so it starts fast and stays small. A query that overruns is stopped by killing the whole
@@ -15,6 +17,8 @@ import sys
 import threading
 import traceback
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, BinaryIO
 
 from pyoxigraph import Store
@@ -22,6 +26,7 @@ from pyoxigraph import Store
 from kgpub.errors import KgpubError, ServiceCallFailed, UnsupportedFormat
 from kgpub.formats import Format, Kind, by_kind, from_name
 from kgpub.negotiate import choose
+from kgpub.release import Release
 from kgpub.results import serialize_result
 from kgpub.sparql import QueryLimits, execute, result_kind
 
@@ -40,18 +45,35 @@ def write_frame(stream: BinaryIO, data: bytes) -> None:
     stream.write(_LENGTH.pack(len(data)) + data)
 
 
-def answer(store: Store, request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+@dataclass(frozen=True)
+class Context:
+    """What a worker holds for its whole life."""
+
+    store: Store
+    limits: QueryLimits
+    max_rows: int
+    prefixes: dict[str, str]
+    service_default: list[str] | str
+
+    @classmethod
+    def open(cls, release_dir: str, config: dict[str, Any]) -> Context:
+        release = Release(Path(release_dir))
+        limits = QueryLimits(max_length=config["max_length"], max_depth=config["max_depth"],
+                             allowed_services=tuple(config["allowed_services"]))
+        return cls(store=release.open_store(), limits=limits, max_rows=config["max_rows"],
+                   prefixes=release.prefixes, service_default=release.service_default)
+
+
+def answer(ctx: Context, request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
     """Check, run and serialize one query; expected errors become an error header."""
-    limits = QueryLimits(max_length=request["max_length"], max_depth=request["max_depth"],
-                         allowed_services=tuple(request["allowed_services"]))
     try:
-        result = execute(store, request["query"], limits=limits, default_graphs=request["default_graphs"],
-                         named_graphs=request["named_graphs"], service_default=request.get("service_default"),
+        result = execute(ctx.store, request["query"], limits=ctx.limits, default_graphs=request["default_graphs"],
+                         named_graphs=request["named_graphs"], service_default=ctx.service_default,
                          base_iri=request.get("base_iri"))
         fmt, media_type = pick_format(result_kind(result).value, request.get("accept"), request.get("format") or ())
-        out = serialize_result(result, fmt, max_rows=request["max_rows"], prefixes=request.get("prefixes"))
+        out = serialize_result(result, fmt, max_rows=ctx.max_rows, prefixes=ctx.prefixes)
     except OSError as e:  # pyoxigraph's error for a failed HTTP call, at planning or while results stream
-        if not request["allowed_services"]:
+        if not ctx.limits.allowed_services:
             raise  # no SERVICE can have run: a store error, i.e. a bug
         raise ServiceCallFailed(f"a SERVICE endpoint failed: {e}") from e
     header = {"ok": True, "media_type": media_type, "format": fmt.name, "count": out.count,
@@ -93,18 +115,18 @@ def _by_name(name: str, kind: Kind) -> Format | None:
         return None
 
 
-def serve(store_path: str, stdin: BinaryIO, stdout: BinaryIO) -> int:
+def serve(release_dir: str, config: dict[str, Any], stdin: BinaryIO, stdout: BinaryIO) -> int:
     try:
-        store = Store.read_only(store_path)
-    except OSError as e:
-        write_frame(stdout, json.dumps({"ready": False, "message": f"cannot open store: {e}"}).encode())
+        ctx = Context.open(release_dir, config)
+    except (OSError, ValueError, KeyError) as e:
+        write_frame(stdout, json.dumps({"ready": False, "message": f"cannot open the release: {e}"}).encode())
         stdout.flush()
         return 1
     write_frame(stdout, json.dumps({"ready": True}).encode())
     stdout.flush()
     while (frame := read_frame(stdin)) is not None:
         try:
-            header, body = answer(store, json.loads(frame))
+            header, body = answer(ctx, json.loads(frame))
         except KgpubError as e:
             header, body = {"ok": False, "status": e.status, "code": e.code, "message": e.message}, b""
         except Exception as e:  # a bug: report it as one (500) and keep serving
@@ -126,7 +148,8 @@ thread with this much stack instead: address space only, memory is used only as 
 def main(argv: list[str]) -> int:
     status: list[int] = []
     threading.stack_size(STACK_BYTES)
-    thread = threading.Thread(target=lambda: status.append(serve(argv[1], sys.stdin.buffer, sys.stdout.buffer)),
+    config = json.loads(argv[2])
+    thread = threading.Thread(target=lambda: status.append(serve(argv[1], config, sys.stdin.buffer, sys.stdout.buffer)),
                               name="kgpub-query")
     thread.start()
     thread.join()
