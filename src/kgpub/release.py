@@ -1,5 +1,9 @@
 """Immutable releases: open them, and write one from quads.
 
+Opening is what the server and every query worker do, so this module imports only what
+opening needs; the writing functions import their tools (hashing, gzip, temp folders) when
+they run.
+
 A release is a folder ``<releases>/<version>/`` that is never modified once written: the
 query store, pre-rendered dumps (each also gzipped), the validation report and a manifest
 with content hashes. ``<releases>/current`` is a symlink to the release being served; a
@@ -9,15 +13,10 @@ failed or interrupted build never touches what is already published.
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import json
 import os
-import shutil
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -138,6 +137,7 @@ def _canonical(quads: list[Quad]) -> list[Quad]:
 
 def _dumps(quads: list[Quad], kg_graphs: set[NamedNode], prefixes: dict[str, str]) -> dict[str, bytes]:
     """The dumps: quad formats hold every graph, triple formats the union of ``kg_graphs``."""
+    import gzip  # writing only: opening a release (the server, its workers) stays light
     triples = list(dict.fromkeys(q.triple for q in quads if q.graph_name in kg_graphs))
     triples.sort(key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
     files: dict[str, bytes] = {}
@@ -155,6 +155,9 @@ def write_release(root: Path, quads: Iterable[Quad], *, default_graphs: Iterable
     For data that was checked elsewhere, and for test datasets (the W3C suites): the store,
     the dumps and a manifest, laid out like a built release.
     """
+    import hashlib  # writing only
+    from datetime import UTC, datetime
+
     canonical = _canonical(list(quads))
     defaults = [NamedNode(g) for g in default_graphs]
     files = _dumps(canonical, set(defaults), dict(sorted((prefixes or {}).items())))
@@ -194,6 +197,9 @@ def _write(root: Path, final: Path, quads: list[Quad], files: dict[str, bytes],
     Queries without a dataset then read one graph instead of a union of named graphs (25-40%
     faster on aggregates); the named graphs, and so ``GRAPH`` queries, are unchanged.
     """
+    import shutil  # writing only
+    import tempfile
+
     root.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=root))
     tmp.chmod(0o755)
