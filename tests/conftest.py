@@ -70,7 +70,7 @@ class PublishedGraph:
         self.store = release.open_store()
 
     def query(self, query: str) -> QueryResult:
-        return execute(self.store, query, service_default=self.release.default_graphs)
+        return execute(self.store, query, service_default=self.release.service_default)
 
 
 @pytest.fixture(scope="session")
