@@ -331,7 +331,7 @@ def render(results: list[SizeResult], info: dict[str, str], args: argparse.Names
            if git_after and git_after != info["git"] else ""),
         f"- **Method**: every figure is a fresh subprocess (imports included), runs interleaved "
         f"kgpub / rdflib / phases; median of {args.repeat} runs unless marked (n=...); a run is killed "
-        f"after {t:.0f} s; peak RSS is the child's `ru_maxrss`.",
+        f"after {t:.0f} s (CPU and memory columns: see below the table).",
         "",
         "## End to end",
         "",
