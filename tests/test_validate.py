@@ -124,3 +124,10 @@ ex:OtherShape a sh:NodeShape ; sh:targetClass ex:Thing ;
     assert split.results == serial.results
     assert {r.message for r in split.results} == {"A thing needs a colour", "Unusually large size"}
     assert not split.conforms
+
+
+def test_duplicates_found_when_a_dimension_is_stated_in_two_graphs(tmp_path: Path) -> None:
+    project = write_project(tmp_path / "p", data=CUBE, shapes="")
+    (project / "shapes" / "again.ttl").write_text("<http://example.org/o3> <http://example.org/year> 2020 .\n")
+    report = _validate(project)
+    assert not report.conforms and [r.focus for r in report.results] == ["ex:o3"]

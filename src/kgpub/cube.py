@@ -37,6 +37,8 @@ def duplicate_observations(store: Store) -> list[DuplicateObservation]:
     for row in rows:
         value = str(row["value"]) if row["value"] is not None else ""  # str() keeps the datatype
         keys[(row["ds"].value, row["obs"].value)].append((row["dim"].value, value))
+    # a triple stated in several graphs comes back once per graph: compare sets, not lists
+    keys = defaultdict(list, {k: sorted(set(v)) for k, v in keys.items()})
     seen: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
     found = []
     for (ds, obs), values in sorted(keys.items()):
