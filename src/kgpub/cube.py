@@ -31,14 +31,13 @@ class DuplicateObservation:
 
 def duplicate_observations(store: Store) -> list[DuplicateObservation]:
     """Observations whose data set and dimension values equal an earlier one (IC-12)."""
-    keys: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+    # a triple stated in several graphs comes back once per graph: dimension values are a set
+    keys: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)
     rows = store.query(_DIMENSION_VALUES, use_default_graph_as_union=True)
     assert isinstance(rows, QuerySolutions)
     for row in rows:
         value = str(row["value"]) if row["value"] is not None else ""  # str() keeps the datatype
-        keys[(row["ds"].value, row["obs"].value)].append((row["dim"].value, value))
-    # a triple stated in several graphs comes back once per graph: compare sets, not lists
-    keys = defaultdict(list, {k: sorted(set(v)) for k, v in keys.items()})
+        keys[(row["ds"].value, row["obs"].value)].add((row["dim"].value, value))
     seen: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
     found = []
     for (ds, obs), values in sorted(keys.items()):
