@@ -1,8 +1,8 @@
-"""``kgpub.build.build`` in one process, with the time of each of its steps.
+"""``kgpub.build.pipeline`` in one process, with the time of each of its steps.
 
     python bench/kgpub_phases.py --project DIR --releases DIR
 
-Runs the real library build (``kgpub.build.build``) with timing wrappers put around the
+Runs the real library build (``kgpub.build.pipeline``) with timing wrappers put around the
 functions it calls (nothing is re-implemented, so the figures follow the code as it changes):
 
 - parse: ``load_sources`` (pyoxigraph's strict Turtle parser, per folder);
@@ -37,9 +37,9 @@ from typing import Any  # noqa: E402
 
 import pyshacl  # noqa: E402
 
-from kgpub import build as kbuild  # noqa: E402
-from kgpub import release  # noqa: E402
-from kgpub import validate as kvalidate  # noqa: E402
+from kgpub.build import pipeline as kbuild  # noqa: E402
+from kgpub.release import reader as release  # noqa: E402
+from kgpub.build import validate as kvalidate  # noqa: E402
 from kgpub.settings import Settings  # noqa: E402
 
 IMPORT_SECONDS = time.perf_counter() - _T0
@@ -89,7 +89,7 @@ def _count_groups(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description="kgpub.build.build with a per-step timing")
+    ap = argparse.ArgumentParser(description="kgpub.build.pipeline with a per-step timing")
     ap.add_argument("--project", type=Path, required=True)
     ap.add_argument("--releases", type=Path, required=True)
     args = ap.parse_args()

@@ -141,7 +141,7 @@ def build(project: Path, releases: Path) -> dict[str, float | int | str]:
 
 
 def _add_duplicates(kg: Graph, report: Graph) -> int:
-    """The same linear IC-12 check as kgpub.cube, with rdflib's SPARQL engine."""
+    """The same linear IC-12 check as kgpub.build.cube, with rdflib's SPARQL engine."""
     keys: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
     for row in kg.query(DIMENSION_VALUES):
         ds, obs, dim, value = row  # type: ignore[misc]

@@ -635,8 +635,8 @@ def runaway_test(kind: str, graph: Graph, small: list[tuple[str, str]], *, windo
 # ---------------------------------------------------------------------------------------------
 
 def engine_times(graph: Graph, queries: list[tuple[str, str]], repeat: int = 5) -> dict[str, Any]:
-    """Time kgpub.worker.answer() in this process (what a worker does for one request): median of `repeat`."""
-    import kgpub.worker as kw
+    """Time kgpub.query.backends.worker.answer() in this process (what a worker does for one request): median of `repeat`."""
+    import kgpub.query.backends.worker as kw
 
     config = {"max_length": 100_000, "max_depth": 64, "allowed_services": [], "max_rows": 10_000}
     one: Callable[[str], object]
@@ -996,7 +996,7 @@ def report(res: dict[str, Any]) -> str:
     # ---- sequential + engine
     add("## One client, one query at a time (uncached texts)\n")
     add("Mean latency per query over whole passes through the mix (at least one pass, about 2 s), and, for "
-        "kgpub, the time its worker itself spends per query (`kgpub.worker.answer` in-process: check, run in "
+        "kgpub, the time its worker itself spends per query (`kgpub.query.backends.worker.answer` in-process: check, run in "
         "pyoxigraph, serialize; median of 5) — the rest is HTTP, FastAPI, the pipe to the worker and JSON framing.\n")
     add("| graph | mix | kgpub ms | oxigraph ms | rdflib-endpoint ms | kgpub worker ms (in-process) "
         "| kgpub overhead ms |")

@@ -32,8 +32,8 @@ OUT = BENCH / "sparql-out"
 def serve(release: str, port: int, stats: str) -> None:
     import uvicorn
 
-    from kgpub.app import create_app
-    from kgpub.release import open_release
+    from kgpub.web.app import create_app
+    from kgpub.release.reader import open_release
     from kgpub.settings import Settings
 
     settings = Settings.load(port=port, workers=2, query_timeout=10.0)

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from kgpub.app import create_app
-from kgpub.build import build
-from kgpub.release import Release
+from kgpub.web.app import create_app
+from kgpub.build.pipeline import build
+from kgpub.release.reader import Release
 from kgpub.settings import Settings
-from kgpub.sparql import QueryResult, execute
+from kgpub.query.execute import QueryResult, execute
 
 ROOT = Path(__file__).resolve().parents[1]
 

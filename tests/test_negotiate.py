@@ -1,6 +1,6 @@
 import pytest
 
-from kgpub.negotiate import choose, parse_accept
+from kgpub.rdf.negotiate import choose, parse_accept
 
 RESULTS = ["application/sparql-results+json", "application/sparql-results+xml", "text/csv",
            "text/tab-separated-values", "application/json", "application/xml"]

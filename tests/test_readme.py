@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from kgpub.cli import cli
+from kgpub.cli.commands import cli
 from kgpub.settings import ENV_PREFIX, Settings
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,10 +8,10 @@ import rdflib
 from pyoxigraph import DefaultGraph, NamedNode, RdfFormat, parse
 
 from conftest import TINY_DATA, write_project
-from kgpub.build import build
+from kgpub.build.pipeline import build
 from kgpub.errors import ReleaseNotFound, SourceSyntaxError, ValidationFailed
-from kgpub.formats import DUMP_FORMATS
-from kgpub.release import open_release
+from kgpub.rdf.formats import DUMP_FORMATS
+from kgpub.release.reader import open_release
 from kgpub.settings import Settings
 
 

@@ -131,7 +131,7 @@ def _workers_of(pid: int) -> set[int]:
             argv = (stat.parent / "cmdline").read_bytes().split(b"\0")
         except (OSError, ValueError, IndexError):
             continue
-        if ppid == pid and b"kgpub.worker" in argv:
+        if ppid == pid and b"kgpub.query.backends.worker" in argv:
             children.add(int(stat.parent.name))
     return children
 
@@ -144,7 +144,7 @@ def _alive_workers(pids: set[int]) -> set[int]:
             state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
         except OSError:
             continue
-        if b"kgpub.worker" in argv and state != "Z":
+        if b"kgpub.query.backends.worker" in argv and state != "Z":
             alive.add(pid)
     return alive
 

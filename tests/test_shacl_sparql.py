@@ -6,10 +6,10 @@ import pytest
 from pyoxigraph import Store
 
 from conftest import ROOT, write_project
-from kgpub import shacl_sparql
+from kgpub.build import shacl_sparql
 from kgpub.settings import DEFAULT_BASE_IRI
-from kgpub.sources import Sources, load_sources
-from kgpub.validate import Result, to_rdflib, validate
+from kgpub.build.sources import Sources, load_sources
+from kgpub.build.validate import Result, to_rdflib, validate
 
 EXAMPLES = sorted((ROOT / "shapes" / "examples").glob("*.ttl"))
 

@@ -4,7 +4,7 @@ import pytest
 
 from kgpub.errors import InputError, SourceSyntaxError
 from kgpub.settings import DEFAULT_BASE_IRI
-from kgpub.sources import graph_name, load_sources
+from kgpub.build.sources import graph_name, load_sources
 
 
 def test_each_folder_becomes_its_own_named_graph(tiny_project: Path) -> None:

@@ -2,8 +2,8 @@ import pytest
 from pyoxigraph import NamedNode, Quad, Store
 
 from kgpub.errors import QueryRejected, QuerySyntaxError
-from kgpub.formats import BY_NAME
-from kgpub.sparql import QueryLimits, check_query, execute, inspect, serialize_result
+from kgpub.rdf.formats import BY_NAME
+from kgpub.query.execute import QueryLimits, check_query, execute, inspect, serialize_result
 
 EX = "http://example.org/"
 

@@ -6,8 +6,8 @@ from pyoxigraph import Store
 from conftest import TINY_DATA, TINY_SHAPES, write_project
 from kgpub.errors import ShapesError
 from kgpub.settings import DEFAULT_BASE_IRI
-from kgpub.sources import load_sources
-from kgpub.validate import ValidationReport, validate
+from kgpub.build.sources import load_sources
+from kgpub.build.validate import ValidationReport, validate
 
 
 def _validate(project: Path) -> ValidationReport:
@@ -101,7 +101,7 @@ def test_invalid_shapes_are_input_errors(tmp_path: Path, shapes: str, message: s
 
 def test_split_validation_gives_the_serial_report(monkeypatch: pytest.MonkeyPatch) -> None:
     from conftest import ROOT
-    from kgpub import validate as module
+    from kgpub.build import validate as module
 
     monkeypatch.setattr(module, "PARALLEL_MIN_TRIPLES", 0)  # fork even for the small real graph
     sources = load_sources(ROOT, base_iri=DEFAULT_BASE_IRI)
@@ -112,7 +112,7 @@ def test_split_validation_gives_the_serial_report(monkeypatch: pytest.MonkeyPatc
 
 
 def test_split_validation_keeps_violations_from_every_group(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from kgpub import validate as module
+    from kgpub.build import validate as module
 
     monkeypatch.setattr(module, "PARALLEL_MIN_TRIPLES", 0)
     shapes = TINY_SHAPES + """

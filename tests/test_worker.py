@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from kgpub.errors import UnsupportedFormat
-from kgpub.worker import pick_format, read_frame, write_frame
+from kgpub.query.backends.worker import pick_format, read_frame, write_frame
 
 N = 10_000  # each of these killed a worker running on the main thread's 8 MiB stack
 DEEP_BUT_LEGAL = {

@@ -1,3 +1,3 @@
-from kgpub.cli import main
+from kgpub.cli.commands import main
 
 main()

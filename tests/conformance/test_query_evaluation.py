@@ -43,7 +43,7 @@ from rdflib import RDF, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.compare import isomorphic
 
-from kgpub.sparql import tokens
+from kgpub.query.execute import tokens
 
 from .w3c_suite import MISSING, W3C, serve, suite_iri, suite_path
 

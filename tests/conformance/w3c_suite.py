@@ -13,8 +13,8 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from pyoxigraph import Quad
 
-from kgpub.app import create_app
-from kgpub.release import write_release
+from kgpub.web.app import create_app
+from kgpub.release.reader import write_release
 from kgpub.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
-from kgpub.formats import FORMATS
-from kgpub.release import Release
+from kgpub.rdf.formats import FORMATS
+from kgpub.release.reader import Release
 from kgpub.settings import Settings
 
 SD = "http://www.w3.org/ns/sparql-service-description#"

@@ -1,6 +1,6 @@
 """A pool of killable query worker processes, driven from asyncio.
 
-Each worker (:mod:`kgpub.worker`) holds the release store open read-only and answers one
+Each worker (:mod:`kgpub.query.backends.worker`) holds the release store open read-only and answers one
 query at a time. A query that overruns its time limit is stopped by killing its worker; a
 replacement is started in the background while the other workers go on serving. The event
 loop never blocks: requests and answers travel over the workers' pipes.
@@ -36,7 +36,7 @@ class _Worker:
     @classmethod
     async def start(cls, python: str, release: Path, config: str) -> _Worker:
         proc = await asyncio.create_subprocess_exec(
-            python, "-m", "kgpub.worker", str(release), config,
+            python, "-m", "kgpub.query.backends.worker", str(release), config,
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
         worker = cls(proc)
         ready = json.loads(await worker._read())

@@ -18,9 +18,12 @@ from typing import Any, TypeVar
 
 import click
 
-from kgpub import __version__, release, sparql, table
+from kgpub import __version__
+from kgpub.cli import table
+from kgpub.query import execute as sparql
+from kgpub.release import reader as release
 from kgpub.errors import KgpubError, ReleaseNotFound, ValidationFailed
-from kgpub.formats import BY_NAME, DUMP_FORMATS, FORMATS, Kind
+from kgpub.rdf.formats import BY_NAME, DUMP_FORMATS, FORMATS, Kind
 from kgpub.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -53,8 +56,8 @@ def cli(ctx: click.Context) -> None:
 @project_options
 def validate_cmd(settings: Settings) -> None:
     """Validate the sources with SHACL and print the report."""
-    from kgpub.sources import load_sources
-    from kgpub.validate import validate
+    from kgpub.build.sources import load_sources
+    from kgpub.build.validate import validate
 
     report = validate(load_sources(settings.project, base_iri=settings.base_iri))
     click.echo(report.text(), nl=False)
@@ -65,7 +68,7 @@ def validate_cmd(settings: Settings) -> None:
 @project_options
 def build_cmd(settings: Settings) -> None:
     """Load, validate and write an immutable release (store, dumps, report, manifest)."""
-    from kgpub.build import build
+    from kgpub.build.pipeline import build
 
     result = build(settings)
     warnings = [r for r in result.report.results if r.severity != "Violation"]
@@ -132,7 +135,7 @@ def serve_cmd(settings: Settings, **overrides: Any) -> None:
     """Serve the release: SPARQL endpoint, dumps and pages (builds a release first if there is none)."""
     import uvicorn
 
-    from kgpub.app import create_app
+    from kgpub.web.app import create_app
 
     settings = replace(settings, **{k: v for k, v in overrides.items() if v is not None})
     rel = release.open_release(settings, settings.release) if settings.release else _release(settings)
@@ -146,7 +149,7 @@ def _release(settings: Settings) -> release.Release:
     try:
         return release.open_release(settings)
     except ReleaseNotFound:
-        from kgpub.build import build  # rdflib and pySHACL: loaded only when a build is needed
+        from kgpub.build.pipeline import build  # rdflib and pySHACL: loaded only when a build is needed
 
         click.echo("No release yet: building one first.", err=True)
         return build(settings).release

@@ -28,7 +28,7 @@ from pyoxigraph import (
     serialize,
 )
 
-from kgpub.formats import Format
+from kgpub.rdf.formats import Format
 
 T = TypeVar("T")
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"

@@ -32,7 +32,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SH
 from rdflib.term import Node
 
 from kgpub.errors import ShapesError
-from kgpub.sparql import syntax_message, tokens
+from kgpub.query.execute import syntax_message, tokens
 
 _UNSUPPORTED_WORDS = {"MINUS", "VALUES", "GROUP", "HAVING", "LIMIT", "OFFSET", "SERVICE", "ORDER"}
 _UNSUPPORTED_VARS = re.compile(r"[?$](currentShape|shapesGraph|failure)\b")

@@ -17,12 +17,13 @@ from fastapi.middleware.gzip import GZipMiddleware
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kgpub import __version__
-from kgpub.endpoint import Endpoint
+from kgpub.query.service import Endpoint
 from kgpub.errors import KgpubError
-from kgpub.etags import ETagMiddleware
-from kgpub.pool import WorkerPool
-from kgpub.release import Release
-from kgpub.routes import errors, meta, sparql
+from kgpub.web.conditional import ETagMiddleware
+from kgpub.query.backends.pool import WorkerPool
+from kgpub.release.reader import Release
+from kgpub.web import errors
+from kgpub.web.routes import meta, sparql
 from kgpub.settings import Settings
 
 EXPOSED_HEADERS = ["ETag", "X-Result-Count", "X-Result-Truncated", "X-Result-Limit", "X-Query-Timeout", "Warning"]

@@ -1,8 +1,8 @@
 """The build: load the sources, validate them, and write them as a release.
 
 ``build(settings)`` is the whole pipeline of ``kgpub build``: strict parsing
-(:mod:`kgpub.sources`), SHACL validation (:mod:`kgpub.validate`), then the release files
-(:mod:`kgpub.release`). Violations stop it before anything is written. This module is the
+(:mod:`kgpub.build.sources`), SHACL validation (:mod:`kgpub.build.validate`), then the release files
+(:mod:`kgpub.release.reader`). Violations stop it before anything is written. This module is the
 only one that needs rdflib and pySHACL; the server never imports it unless it must build.
 """
 
@@ -14,12 +14,13 @@ from datetime import UTC, datetime
 
 from pyoxigraph import NamedNode, Quad, RdfFormat, Store, parse
 
-from kgpub import __version__, release
+from kgpub import __version__
+from kgpub.release import reader as release
 from kgpub.errors import ValidationFailed
-from kgpub.release import DUMP_STEM, KG_FOLDERS, MANIFEST, RELEASE_FORMAT, Release
+from kgpub.release.reader import DUMP_STEM, KG_FOLDERS, MANIFEST, RELEASE_FORMAT, Release
 from kgpub.settings import Settings
-from kgpub.sources import Sources, graph_name, load_sources
-from kgpub.validate import ValidationReport, validate
+from kgpub.build.sources import Sources, graph_name, load_sources
+from kgpub.build.validate import ValidationReport, validate
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """SHACL validation of a project's sources into a report object.
 
 pySHACL runs over data + ontology (``inference="none"``, warnings allowed) with the project's
-shapes; the Data Cube IC-12 duplicate check runs in Python (:mod:`kgpub.cube`) and adds its
+shapes; the Data Cube IC-12 duplicate check runs in Python (:mod:`kgpub.build.cube`) and adds its
 results to the same report. Only ``sh:Violation`` results make a report non-conforming.
 """
 
@@ -19,10 +19,10 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS, SH, XSD
 from rdflib.term import Node
 
-from kgpub import shacl_sparql
-from kgpub.cube import duplicate_observations
+from kgpub.build import shacl_sparql
+from kgpub.build.cube import duplicate_observations
 from kgpub.errors import ShapesError
-from kgpub.sources import Sources
+from kgpub.build.sources import Sources
 
 KJSH = Namespace("https://w3id.org/kjtrade/shapes#")
 IC12 = KJSH["IC12-NoDuplicateObservations"]
@@ -77,7 +77,7 @@ def validate(sources: Sources, *, store: Store | None = None, offload: bool = Tr
     """Validate data + ontology against the shapes.
 
     ``store`` holds the same quads (one is made when not given); SHACL-SPARQL targets and
-    constraints run on it in bulk (:mod:`kgpub.shacl_sparql`) unless ``offload`` is False,
+    constraints run on it in bulk (:mod:`kgpub.build.shacl_sparql`) unless ``offload`` is False,
     in which case pySHACL does everything. The IC-12 duplicate check always runs on it.
     ``processes`` (default: the machine's cores, at most 4) split pySHACL's work on large data.
     """

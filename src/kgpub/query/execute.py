@@ -23,7 +23,7 @@ from pyoxigraph import (
 )
 
 from kgpub.errors import QueryRejected, QuerySyntaxError
-from kgpub.formats import Format, Kind
+from kgpub.rdf.formats import Format, Kind
 
 QueryResult = QuerySolutions | QueryBoolean | QueryTriples
 

@@ -1,4 +1,4 @@
-"""A query worker process: ``python -m kgpub.worker RELEASE CONFIG``.
+"""A query worker process: ``python -m kgpub.query.backends.worker RELEASE CONFIG``.
 
 It opens the release's store read-only and reads what every answer needs once (the
 release's prefixes and default dataset; the limits in the JSON ``CONFIG``), then answers
@@ -24,11 +24,11 @@ from typing import Any, BinaryIO
 from pyoxigraph import Store
 
 from kgpub.errors import KgpubError, ServiceCallFailed, UnsupportedFormat
-from kgpub.formats import Format, Kind, by_kind, from_name
-from kgpub.negotiate import choose
-from kgpub.release import Release
-from kgpub.results import serialize_result
-from kgpub.sparql import QueryLimits, execute, result_kind
+from kgpub.rdf.formats import Format, Kind, by_kind, from_name
+from kgpub.rdf.negotiate import choose
+from kgpub.release.reader import Release
+from kgpub.rdf.serialize import serialize_result
+from kgpub.query.execute import QueryLimits, execute, result_kind
 
 _LENGTH = struct.Struct(">I")
 

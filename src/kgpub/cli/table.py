@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pyoxigraph import BlankNode, Literal, NamedNode, QueryBoolean, QueryTriples
 
-from kgpub.sparql import QueryResult
+from kgpub.query.execute import QueryResult
 
 MAX_CELL = 80
 

@@ -6,8 +6,8 @@ import html
 from importlib import resources
 from string import Template
 
-from kgpub.formats import FORMATS
-from kgpub.release import Release
+from kgpub.rdf.formats import FORMATS
+from kgpub.release.reader import Release
 from kgpub.settings import Settings
 
 EXAMPLE_QUERY = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -23,7 +23,7 @@ ORDER BY ?observation"""
 
 
 def _template(name: str) -> Template:
-    return Template(resources.files("kgpub").joinpath("templates", name).read_text(encoding="utf-8"))
+    return Template(resources.files("kgpub.web").joinpath("templates", name).read_text(encoding="utf-8"))
 
 
 def query_page(*, endpoint: str, release: Release, settings: Settings) -> str:

@@ -37,7 +37,7 @@ from pyoxigraph import (
 
 from kgpub import __version__
 from kgpub.errors import ReleaseNotFound
-from kgpub.formats import DUMP_FORMATS, Format
+from kgpub.rdf.formats import DUMP_FORMATS, Format
 from kgpub.settings import Settings
 
 RELEASE_FORMAT = "kgpub-release-3\n"  # part of the version: a release laid out differently is another release

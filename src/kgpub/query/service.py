@@ -14,8 +14,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from kgpub.errors import InputError, QueryFailed
-from kgpub.pool import WorkerPool
-from kgpub.release import Release
+from kgpub.query.backends.pool import WorkerPool
+from kgpub.release.reader import Release
 from kgpub.settings import Settings
 
 

@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from kgpub.errors import KgpubError
-from kgpub.negotiate import choose
+from kgpub.rdf.negotiate import choose
 
 log = logging.getLogger(__name__)
 

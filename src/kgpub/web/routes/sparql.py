@@ -14,12 +14,13 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from kgpub import metadata, pages
-from kgpub.endpoint import Endpoint, QueryRequest, Reply
+from kgpub.metadata import service as metadata
+from kgpub.web import pages
+from kgpub.query.service import Endpoint, QueryRequest, Reply
 from kgpub.errors import InputError, ReadOnly, TooLarge, UnsupportedFormat, UnsupportedMediaType
-from kgpub.formats import BY_NAME
-from kgpub.negotiate import choose
-from kgpub.results import serialize_triples
+from kgpub.rdf.formats import BY_NAME
+from kgpub.rdf.negotiate import choose
+from kgpub.rdf.serialize import serialize_triples
 
 router = APIRouter()
 

@@ -1,0 +1,1 @@
+"""The ``kgpub`` command line (click)."""

@@ -1,0 +1,1 @@
+"""Descriptions of what is published (SPARQL Service Description; VoID and DCAT to come)."""

@@ -1,0 +1,1 @@
+"""The HTTP layer (FastAPI): the application, routes, error pages and conditional GET."""
