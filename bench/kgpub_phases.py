@@ -35,11 +35,10 @@ from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
-import pyshacl  # noqa: E402
-
+from kgpub.build import parallel as kparallel  # noqa: E402
 from kgpub.build import pipeline as kbuild  # noqa: E402
-from kgpub.release import reader as release  # noqa: E402
 from kgpub.build import validate as kvalidate  # noqa: E402
+from kgpub.release import writer as kwriter  # noqa: E402
 from kgpub.settings import Settings  # noqa: E402
 
 IMPORT_SECONDS = time.perf_counter() - _T0
@@ -51,20 +50,18 @@ WRAP = (
     (kbuild, "load_sources", "parse"),
     (kbuild, "validate", "validate"),
     (kvalidate, "to_rdflib", "validate.to_rdflib"),
-    # the whole pySHACL stage (wall time, forked children included) when kgpub has it, else the call itself
-    (kvalidate, "_pyshacl", "validate.pyshacl") if hasattr(kvalidate, "_pyshacl") else
-    (pyshacl, "validate", "validate.pyshacl"),
+    (kvalidate, "pyshacl_report", "validate.pyshacl"),  # wall time, forked children included
     (kvalidate, "duplicate_observations", "validate.ic12"),
-    (getattr(kvalidate, "shacl_sparql", None), "plan", "validate.sparql_plan"),
-    (getattr(kvalidate, "shacl_sparql", None), "run", "validate.sparql_run"),
-    (kbuild, "_report_quads", "write.report_quads"),
-    (release, "_canonical", "write.canonical"),
-    (kbuild, "_render", "write.render"),
-    (release, "to_bytes", "write.render.serialize"),
+    (kvalidate.shacl_sparql, "plan", "validate.sparql_plan"),
+    (kvalidate.shacl_sparql, "run", "validate.sparql_run"),
+    (kbuild, "from_rdflib", "write.report_quads"),
+    (kwriter, "_canonical", "write.canonical"),
+    (kwriter, "_render", "write.render"),
+    (kwriter, "serialize", "write.render.serialize"),
     (gzip, "compress", "write.render.gzip"),
-    (kbuild, "_manifest", "write.manifest"),
-    (release, "_write", "write.store_and_files"),
-    (release, "_point_current", "write.current_link"),
+    (kwriter, "_manifest", "write.manifest"),
+    (kwriter, "_write_folder", "write.store_and_files"),
+    (kwriter, "_point_current", "write.current_link"),
 )
 
 
@@ -99,9 +96,8 @@ def main() -> None:
             setattr(module, attr, _timed(name, getattr(module, attr)))
         else:
             missing.append(f"{getattr(module, '__name__', '?')}.{attr}")
-    if hasattr(kvalidate, "_shape_groups"):
-        kvalidate._shape_groups = _count_groups(kvalidate._shape_groups)
-    settings = Settings.load(env={}, project=args.project.resolve(), release_root=args.releases.resolve())
+    kparallel._shape_groups = _count_groups(kparallel._shape_groups)
+    settings = Settings.load(env={}, project=args.project.resolve(), releases=args.releases.resolve())
     t = time.perf_counter()
     result = kbuild.build(settings)
     total = time.perf_counter() - t

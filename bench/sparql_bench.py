@@ -32,7 +32,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -635,28 +635,18 @@ def runaway_test(kind: str, graph: Graph, small: list[tuple[str, str]], *, windo
 # ---------------------------------------------------------------------------------------------
 
 def engine_times(graph: Graph, queries: list[tuple[str, str]], repeat: int = 5) -> dict[str, Any]:
-    """Time kgpub.query.backends.worker.answer() in this process (what a worker does for one request): median of `repeat`."""
-    import kgpub.query.backends.worker as kw
+    """Time kgpub.query.execute.answer() in this process (what a worker does for one job): median of `repeat`."""
+    from kgpub.query.checks import QueryLimits
+    from kgpub.query.execute import QueryContext, answer
+    from kgpub.query.protocol import Chosen, FormatChoice, QueryJob
+    from kgpub.release.reader import Release
 
-    config = {"max_length": 100_000, "max_depth": 64, "allowed_services": [], "max_rows": 10_000}
-    one: Callable[[str], object]
-    if hasattr(kw, "Context"):  # kgpub since c589209: the worker holds its config and release once
-        ctx = kw.Context.open(str(graph.release), config)
+    ctx = QueryContext.open(Release(Path(graph.release)), limits=QueryLimits(), max_rows=10_000)
+    formats = FormatChoice(results=Chosen("json", JSON_RESULTS), rdf=Chosen("turtle", "text/turtle"))
 
-        def one(q: str) -> object:
-            return kw.answer(ctx, {"query": q, "default_graphs": None, "named_graphs": None,
-                                   "accept": JSON_RESULTS, "format": (), "base_iri": None})
-    else:  # earlier: every request carried everything
-        from pyoxigraph import Store
+    def one(q: str) -> object:
+        return answer(ctx, QueryJob(query=q, formats=formats))
 
-        manifest = json.loads((graph.release / "manifest.json").read_text())
-        store = Store.read_only(str(graph.release / "store"))
-
-        def one(q: str) -> object:
-            return kw.answer(store, {"query": q, "default_graphs": None, "named_graphs": None,  # type: ignore[arg-type]
-                                     "service_default": manifest["default_graphs"], "accept": JSON_RESULTS,
-                                     "format": (), "base_iri": None, "prefixes": manifest.get("prefixes", {}),
-                                     **config})
     per_query = {}
     for qid, q in queries:
         times = []
@@ -996,7 +986,7 @@ def report(res: dict[str, Any]) -> str:
     # ---- sequential + engine
     add("## One client, one query at a time (uncached texts)\n")
     add("Mean latency per query over whole passes through the mix (at least one pass, about 2 s), and, for "
-        "kgpub, the time its worker itself spends per query (`kgpub.query.backends.worker.answer` in-process: check, run in "
+        "kgpub, the time its worker itself spends per query (`kgpub.query.execute.answer` in-process: check, run in "
         "pyoxigraph, serialize; median of 5) — the rest is HTTP, FastAPI, the pipe to the worker and JSON framing.\n")
     add("| graph | mix | kgpub ms | oxigraph ms | rdflib-endpoint ms | kgpub worker ms (in-process) "
         "| kgpub overhead ms |")

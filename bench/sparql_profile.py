@@ -32,12 +32,13 @@ OUT = BENCH / "sparql-out"
 def serve(release: str, port: int, stats: str) -> None:
     import uvicorn
 
-    from kgpub.web.app import create_app
     from kgpub.release.reader import open_release
     from kgpub.settings import Settings
+    from kgpub.site import Site
+    from kgpub.web.app import create_app
 
     settings = Settings.load(port=port, workers=2, query_timeout=10.0)
-    app = create_app(settings, open_release(settings, Path(release)))
+    app = create_app(Site(settings, open_release(Path(release))))
     prof = cProfile.Profile()
     prof.enable()
     try:

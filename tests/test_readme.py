@@ -53,14 +53,19 @@ def test_every_command_and_setting_is_documented() -> None:
 @pytest.mark.slow
 def test_readme_run_command_works_on_a_fresh_copy(tmp_path: Path) -> None:
     copy = tmp_path / "checkout"
-    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(".venv", "release", ".git", "*.egg-info",
-                                                             "__pycache__", ".*_cache"))
+    junk = shutil.ignore_patterns(".venv", ".git", "*.egg-info", "__pycache__", ".*_cache")
+
+    def ignore(folder: str, names: list[str]) -> set[str]:  # the built releases, not the src/kgpub/release package
+        return set(junk(folder, names)) | ({"release"} if Path(folder) == ROOT else set())
+
+    shutil.copytree(ROOT, copy, ignore=ignore)
     port = free_port()
     server = subprocess.Popen(["bash", "-c", command("run-command")], cwd=copy, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True, env={**os.environ, "KGPUB_PORT": str(port)},
                               start_new_session=True)
     try:
-        answer = wait_for(f"http://127.0.0.1:{port}/sparql?query=ASK%7B%3Fs%20%3Fp%20%3Fo%7D", deadline=900)
+        answer = wait_for(f"http://127.0.0.1:{port}/sparql?query=ASK%7B%3Fs%20%3Fp%20%3Fo%7D", deadline=900,
+                          process=server)
         assert answer == '{"head":{},"boolean":true}'
         assert (copy / "release" / "current" / "manifest.json").is_file()
     finally:
@@ -75,10 +80,13 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_for(url: str, *, deadline: float) -> str:
-    """The body of the first successful GET of ``url``, polling until ``deadline`` seconds pass."""
+def wait_for(url: str, *, deadline: float, process: subprocess.Popen[str]) -> str:
+    """The body of the first successful GET of ``url``, polling until ``deadline`` seconds pass
+    (failing at once when ``process``, which should be serving it, has exited)."""
     end = time.monotonic() + deadline
     while time.monotonic() < end:
+        if process.poll() is not None:
+            raise AssertionError(f"the run command exited with {process.returncode} before answering")
         try:
             with urllib.request.urlopen(url, timeout=5) as response:
                 return str(response.read().decode())

@@ -22,10 +22,6 @@ class KgpubError(Exception):
         super().__init__(message)
         self.message = message
 
-    def to_dict(self) -> dict[str, object]:
-        """The one body shape of every error answer."""
-        return {"error": {"code": self.code, "status": self.status, "message": self.message}}
-
 
 class InputError(KgpubError):
     """The input is unusable (missing folder, unreadable file, bad option)."""
@@ -135,10 +131,56 @@ class WorkerFailed(KgpubError):
     code = "worker_failed"
 
 
-class QueryFailed(KgpubError):
-    """An error a query worker reported from its process, with the status and code it gave."""
+class InternalError(KgpubError):
+    """A bug in kgpub reported across a process boundary (a query worker caught an unexpected exception)."""
 
-    def __init__(self, *, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code = status, code
+    status = 500
+    code = "internal"
+
+
+class BadRequest(KgpubError):
+    """An HTTP request the framework could not read (bad parameters, malformed headers)."""
+
+    status = 400
+    code = "bad_request"
+
+
+class NotFound(KgpubError):
+    """No resource at this path."""
+
+    status = 404
+    code = "not_found"
+
+
+class MethodNotAllowed(KgpubError):
+    """The path exists, the method does not (the answer lists ``Allow``)."""
+
+    status = 405
+    code = "method_not_allowed"
+
+
+def _registry() -> dict[str, type[KgpubError]]:
+    found: dict[str, type[KgpubError]] = {}
+    todo: list[type[KgpubError]] = [KgpubError]
+    while todo:
+        cls = todo.pop()
+        todo += cls.__subclasses__()
+        if "code" in vars(cls) and cls is not KgpubError:
+            if cls.code in found:
+                raise AssertionError(f"code {cls.code!r} is used twice: {found[cls.code].__name__}, {cls.__name__}")
+            found[cls.code] = cls
+    return found
+
+
+def by_code(code: str) -> type[KgpubError]:
+    """The error class of a stable code (every code belongs to exactly one class)."""
+    return _registry().get(code, InternalError)
+
+
+def from_code(code: str, message: str) -> KgpubError:
+    """Rebuild an error reported by code and message (from a query worker or a remote backend)."""
+    cls = by_code(code)
+    error = cls.__new__(cls)
+    KgpubError.__init__(error, message)
+    return error
 

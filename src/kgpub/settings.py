@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -19,8 +20,8 @@ class Settings:
 
     project: Path = field(default_factory=Path.cwd)
     """Project folder holding ontology/, data/ and shapes/."""
-    release_root: Path | None = None
-    """Where releases are written; default ``<project>/release``."""
+    releases: Path | None = None
+    """Folder of releases (``--releases``); default ``<project>/release``: see :attr:`releases_dir`."""
     base_iri: str = DEFAULT_BASE_IRI
     """Base of the canonical IRIs (ontology, id/, graph/)."""
     host: str = "127.0.0.1"
@@ -28,7 +29,7 @@ class Settings:
     port: int = 8000
     """Port the server listens on."""
     release: Path | None = None
-    """Serve this release folder instead of ``<releases>/current``."""
+    """Serve this release folder (``--release``) instead of the current one of :attr:`releases_dir`."""
     workers: int = 2
     """Query worker processes (each holds the store open read-only)."""
     query_timeout: float = 10.0
@@ -45,8 +46,9 @@ class Settings:
     """SERVICE endpoints queries may call (comma-separated in the variable); none by default."""
 
     @property
-    def releases(self) -> Path:
-        return self.release_root if self.release_root is not None else self.project / "release"
+    def releases_dir(self) -> Path:
+        """Where releases are written and the current one is found."""
+        return self.releases if self.releases is not None else self.project / "release"
 
     @classmethod
     def load(cls, *, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -55,16 +57,29 @@ class Settings:
         values: dict[str, object] = {}
         for f in fields(cls):
             raw = env.get(ENV_PREFIX + f.name.upper())
-            if raw is not None:
-                values[f.name] = _coerce(f.name, raw)
+            if raw is not None and raw.strip():  # an empty variable is an unset one
+                values[f.name] = _coerce(f.name, raw.strip())
         values.update({k: v for k, v in overrides.items() if v is not None})
-        base = cls()
-        return replace(base, **values)  # type: ignore[arg-type]
+        settings = replace(cls(), **values)  # type: ignore[arg-type]
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        """Refuse values no server can run with, naming the variable (a flag has its own check)."""
+        for name in POSITIVE:
+            value = getattr(self, name)
+            if not (value > 0 and math.isfinite(value)):
+                raise InputError(f"{ENV_PREFIX}{name.upper()}={value}: must be a finite number greater than 0")
+        if not 0 <= self.port <= 65535:
+            raise InputError(f"{ENV_PREFIX}PORT={self.port}: not a TCP port (0-65535)")
+
+
+POSITIVE = ("workers", "query_timeout", "max_rows", "max_query_length", "max_depth", "max_body")
 
 
 def _coerce(name: str, raw: str) -> object:
     kind = {f.name: f.default for f in fields(Settings)}[name]
-    if name in ("project", "release_root", "release"):
+    if name in ("project", "releases", "release"):
         return Path(raw)
     if isinstance(kind, tuple):
         return tuple(part.strip() for part in raw.split(",") if part.strip())

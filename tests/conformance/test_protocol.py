@@ -38,11 +38,10 @@ from pyoxigraph import (
 from rdflib import RDF, RDFS, Namespace, URIRef
 from rdflib.collection import Collection
 
-from .w3c_suite import MISSING, W3C, serve, suite_iri, suite_path
+from .w3c_suite import W3C, require_suite, serve, suite_iri, suite_path
 
 MANIFEST = W3C / "protocol" / "manifest.ttl"
-if not MANIFEST.is_file():
-    pytest.skip(MISSING, allow_module_level=True)
+require_suite()
 
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 HT = Namespace("http://www.w3.org/2011/http#")

@@ -43,12 +43,11 @@ from rdflib import RDF, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.compare import isomorphic
 
-from kgpub.query.execute import tokens
+from kgpub.query.checks import tokens
 
-from .w3c_suite import MISSING, W3C, serve, suite_iri, suite_path
+from .w3c_suite import W3C, require_suite, serve, suite_iri, suite_path
 
-if not (W3C / "manifest-sparql11-query.ttl").is_file():
-    pytest.skip(MISSING, allow_module_level=True)
+require_suite()
 
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 QT = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-query#")

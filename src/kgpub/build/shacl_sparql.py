@@ -26,13 +26,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from pyoxigraph import BlankNode, DefaultGraph, NamedNode, QuerySolutions, Store
-from pyoxigraph import Literal as OxLiteral
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SH
 from rdflib.term import Node
 
+from kgpub.build.bridge import term as _rdflib
 from kgpub.errors import ShapesError
-from kgpub.query.execute import syntax_message, tokens
+from kgpub.query.checks import tokens
+from kgpub.rdf.syntax import problem
 
 _UNSUPPORTED_WORDS = {"MINUS", "VALUES", "GROUP", "HAVING", "LIMIT", "OFFSET", "SERVICE", "ORDER"}
 _UNSUPPORTED_VARS = re.compile(r"[?$](currentShape|shapesGraph|failure)\b")
@@ -67,8 +68,10 @@ def check_queries(shapes: Graph) -> None:
             except SyntaxError as e:
                 owner = next(iter(shapes.subjects(SH.sparql, node)), None) or next(
                     iter(shapes.subjects(SH.target, node)), node)
+                found = problem(e)
+                where = f" at {found.where}" if found.where else ""
                 raise ShapesError(f"shape {owner.n3()}: its {predicate.n3(shapes.namespace_manager)} "
-                                  f"does not parse: {syntax_message(e)}") from e
+                                  f"does not parse{where}: {found.detail}") from e
 
 
 def plan(shapes: Graph, store: Store, default_graphs: list[NamedNode]) -> Plan:
@@ -253,14 +256,3 @@ def _query(store: Store, query: str, default_graphs: list[NamedNode], shape: Nod
     if not isinstance(solutions, QuerySolutions):
         raise ShapesError(f"shape {shape.n3()}: its sh:select must be a SELECT query")
     return solutions
-
-
-def _rdflib(term: object) -> Node:
-    if isinstance(term, NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, BlankNode):
-        return BNode(term.value)
-    assert isinstance(term, OxLiteral)
-    if term.language:
-        return Literal(term.value, lang=term.language)
-    return Literal(term.value, datatype=URIRef(term.datatype.value))

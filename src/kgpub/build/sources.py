@@ -8,19 +8,18 @@ directly inside one of them is a source (sub-folders such as ``shapes/examples``
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pyoxigraph import NamedNode, Quad, RdfFormat, parse
 
 from kgpub.errors import InputError, SourceSyntaxError
+from kgpub.rdf.syntax import problem
 
 FOLDERS = ("ontology", "data", "shapes")
 REQUIRED_FOLDERS = ("data",)
+KNOWLEDGE_GRAPH = ("data", "ontology")  # the folders whose union is the published knowledge graph
 SUFFIXES = {".ttl": RdfFormat.TURTLE, ".nt": RdfFormat.N_TRIPLES}
-
-_LOCATION = re.compile(r"line (\d+)(?: between columns (\d+)| column (\d+))?")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,6 +35,7 @@ class Sources:
     """Parsed sources: quads per folder, the files read and their prefixes."""
 
     project: Path
+    base_iri: str
     graph_names: dict[str, NamedNode]
     quads: dict[str, list[Quad]] = field(default_factory=dict)
     files: list[SourceFile] = field(default_factory=list)
@@ -74,7 +74,7 @@ def load_sources(project: Path, *, base_iri: str) -> Sources:
     """Parse every source file strictly; a syntax error names file, line and column."""
     project = project.resolve()
     found = find_files(project)
-    sources = Sources(project=project, graph_names={f: graph_name(base_iri, f) for f in FOLDERS})
+    sources = Sources(project=project, base_iri=base_iri, graph_names={f: graph_name(base_iri, f) for f in FOLDERS})
     for folder, paths in found.items():
         target = sources.graph_names[folder]
         quads = sources.quads.setdefault(folder, [])
@@ -110,21 +110,6 @@ def _parse(path: Path, data: bytes, target: NamedNode) -> _Parsed:
     try:
         quads = [Quad(q.subject, q.predicate, q.object, target) for q in parser]
     except SyntaxError as e:
-        line, column = _location(e)
-        raise SourceSyntaxError(file=path, line=line, column=column, detail=_detail(e)) from e
+        found = problem(e, limit=1000)
+        raise SourceSyntaxError(file=path, line=found.line, column=found.column, detail=found.detail) from e
     return _Parsed(quads=quads, prefixes=dict(parser.prefixes))
-
-
-def _location(e: SyntaxError) -> tuple[int | None, int | None]:
-    if e.lineno is not None:
-        return e.lineno, e.offset
-    m = _LOCATION.search(str(e))
-    if not m:
-        return None, None
-    col = m.group(2) or m.group(3)
-    return int(m.group(1)), int(col) if col else None
-
-
-def _detail(e: SyntaxError) -> str:
-    text = str(e.msg if e.msg else e)
-    return re.sub(r"^Parser error at line \d+(?: between columns \d+ and \d+| column \d+)?: ", "", text)

@@ -20,10 +20,12 @@ import click
 
 from kgpub import __version__
 from kgpub.cli import table
-from kgpub.query import execute as sparql
-from kgpub.release import reader as release
 from kgpub.errors import KgpubError, ReleaseNotFound, ValidationFailed
+from kgpub.query.checks import QueryLimits
+from kgpub.query.execute import QueryContext, answer
+from kgpub.query.protocol import Chosen, FormatChoice, QueryJob
 from kgpub.rdf.formats import BY_NAME, DUMP_FORMATS, FORMATS, Kind
+from kgpub.release.reader import Release, open_release
 from kgpub.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -34,11 +36,11 @@ def project_options(func: F) -> F:
 
     @click.option("--project", "project", type=click.Path(path_type=Path, file_okay=False), default=None,
                   help="Project folder with ontology/, data/, shapes/ (default: current directory).")
-    @click.option("--releases", "release_root", type=click.Path(path_type=Path, file_okay=False), default=None,
+    @click.option("--releases", "releases", type=click.Path(path_type=Path, file_okay=False), default=None,
                   help="Folder of releases (default: PROJECT/release).")
     @functools.wraps(func)
-    def wrapper(project: Path | None, release_root: Path | None, **kwargs: Any) -> Any:
-        return func(Settings.load(project=project, release_root=release_root), **kwargs)
+    def wrapper(project: Path | None, releases: Path | None, **kwargs: Any) -> Any:
+        return func(Settings.load(project=project, releases=releases), **kwargs)
 
     return wrapper  # type: ignore[return-value]
 
@@ -56,7 +58,7 @@ def cli(ctx: click.Context) -> None:
 @project_options
 def validate_cmd(settings: Settings) -> None:
     """Validate the sources with SHACL and print the report."""
-    from kgpub.build.sources import load_sources
+    from kgpub.build.sources import load_sources  # rdflib and pySHACL: only the commands that build load them
     from kgpub.build.validate import validate
 
     report = validate(load_sources(settings.project, base_iri=settings.base_iri))
@@ -106,26 +108,39 @@ def dump_cmd(settings: Settings, fmt: str, gz: bool, output: Path | None) -> Non
               type=click.Choice(["table", *(f.name for f in FORMATS)]),
               help="Output: a readable table, a SPARQL results format, or an RDF format.")
 def query_cmd(settings: Settings, query: str | None, query_file: Any, fmt: str) -> None:
-    """Run a read-only SPARQL query over the current release."""
+    """Run a read-only SPARQL query over the current release (the server's limits and serializer)."""
     if (query is None) == (query_file is None):
         raise click.UsageError("give the query either as an argument or with --file")
     text = query if query is not None else query_file.read()
     rel = _release(settings)
-    result = sparql.execute(rel.open_store(), text, service_default=rel.service_default)
+    ctx = QueryContext.open(rel, limits=QueryLimits.from_settings(settings), max_rows=settings.max_rows)
+    found = answer(ctx, QueryJob(query=text, formats=_formats(fmt)))
+    if found.truncated:
+        click.echo(f"warning: result cut to the first {settings.max_rows} rows (KGPUB_MAX_ROWS)", err=True)
     if fmt == "table":
-        click.echo(table.render(result, prefixes=rel.prefixes), nl=False)
-        return
-    chosen = BY_NAME[fmt]
-    if chosen.kind is not sparql.result_kind(result):
-        wanted = "an RDF format" if sparql.result_kind(result) is Kind.RDF else "a results format"
-        raise click.UsageError(f"--format {fmt} does not fit this query's result; use {wanted} or 'table'")
-    sys.stdout.buffer.write(sparql.serialize_result(result, chosen, prefixes=rel.prefixes))
+        click.echo(table.render(found, prefixes=rel.prefixes), nl=False)
+    else:
+        sys.stdout.buffer.write(found.body)
+
+
+def _formats(name: str) -> FormatChoice:
+    """The answer formats of ``--format``: the table reads SPARQL JSON or N-Triples; a format fits one kind."""
+    if name == "table":
+        return FormatChoice(results=Chosen("json", BY_NAME["json"].media_type),
+                            rdf=Chosen("ntriples", BY_NAME["ntriples"].media_type))
+    chosen = BY_NAME[name]
+    wanted = {Kind.RDF: "an RDF format", Kind.RESULTS: "a results format"}
+    refusal = {kind: f"--format {name} does not fit this query's result; use {wanted[kind]} or 'table'"
+               for kind in Kind}
+    fits: dict[Kind, Chosen | str] = {kind: Chosen(chosen.name, chosen.media_type) if kind is chosen.kind
+                                      else refusal[kind] for kind in Kind}
+    return FormatChoice(results=fits[Kind.RESULTS], rdf=fits[Kind.RDF])
 
 
 @cli.command("serve")
 @project_options
 @click.option("--host", default=None, help="Interface to bind (default: 127.0.0.1, this machine only).")
-@click.option("--port", type=int, default=None, help="Port (default: 8000).")
+@click.option("--port", type=click.IntRange(0, 65535), default=None, help="Port (default: 8000).")
 @click.option("--release", "release", type=click.Path(path_type=Path, file_okay=False, exists=True),
               default=None, help="Serve this release folder (default: the project's current release).")
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Query worker processes (default: 2).")
@@ -135,19 +150,21 @@ def serve_cmd(settings: Settings, **overrides: Any) -> None:
     """Serve the release: SPARQL endpoint, dumps and pages (builds a release first if there is none)."""
     import uvicorn
 
+    from kgpub.site import Site
     from kgpub.web.app import create_app
 
     settings = replace(settings, **{k: v for k, v in overrides.items() if v is not None})
-    rel = release.open_release(settings, settings.release) if settings.release else _release(settings)
-    app = create_app(settings, rel)
+    settings.check()  # flags get the same checks as variables (a port out of range, ...)
+    rel = open_release(settings.release) if settings.release else _release(settings)
+    app = create_app(Site(settings, rel))
     click.echo(f"Serving release {rel.version} at http://{settings.host}:{settings.port}/sparql", err=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
 
 
-def _release(settings: Settings) -> release.Release:
+def _release(settings: Settings) -> Release:
     """The current release; builds one first when none exists."""
     try:
-        return release.open_release(settings)
+        return open_release(settings.releases_dir)
     except ReleaseNotFound:
         from kgpub.build.pipeline import build  # rdflib and pySHACL: loaded only when a build is needed
 

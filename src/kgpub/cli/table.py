@@ -1,23 +1,35 @@
-"""Readable plain-text rendering of query results (for the CLI)."""
+"""Readable plain-text rendering of a query answer (for the CLI).
+
+The CLI asks the one run path for SPARQL JSON (SELECT, ASK) or N-Triples (CONSTRUCT,
+DESCRIBE) and renders that here, so its rows are exactly the server's.
+"""
 
 from __future__ import annotations
 
-from pyoxigraph import BlankNode, Literal, NamedNode, QueryBoolean, QueryTriples
+from pyoxigraph import (
+    BlankNode,
+    Literal,
+    NamedNode,
+    QueryBoolean,
+    QueryResultsFormat,
+    RdfFormat,
+    parse,
+    parse_query_results,
+)
 
-from kgpub.query.execute import QueryResult
+from kgpub.query.protocol import Answer
+from kgpub.rdf.formats import BY_NAME
+from kgpub.rdf.terms import Prefixes
 
 MAX_CELL = 80
 
 
-def term(node: object, prefixes: dict[str, str]) -> str:
+def term(node: object, prefixes: Prefixes) -> str:
     """A term as a reader wants it: prefixed IRIs, plain strings, typed values unquoted."""
     if node is None:
         return ""
     if isinstance(node, NamedNode):
-        for prefix, ns in sorted(prefixes.items(), key=lambda kv: -len(kv[1])):
-            if ns and node.value.startswith(ns):
-                return f"{prefix}:{node.value[len(ns):]}"
-        return f"<{node.value}>"
+        return prefixes.compact(node.value)
     if isinstance(node, Literal):
         return f"{node.value}@{node.language}" if node.language else node.value
     if isinstance(node, BlankNode):
@@ -25,16 +37,17 @@ def term(node: object, prefixes: dict[str, str]) -> str:
     return str(node)
 
 
-def render(result: QueryResult, *, prefixes: dict[str, str]) -> str:
+def render(answer: Answer, *, prefixes: dict[str, str]) -> str:
+    names = Prefixes(prefixes)
+    if answer.media_type == BY_NAME["ntriples"].media_type:
+        rows = [[term(t.subject, names), term(t.predicate, names), term(t.object, names)]
+                for t in parse(answer.body, format=RdfFormat.N_TRIPLES)]
+        return _grid(["subject", "predicate", "object"], rows)
+    result = parse_query_results(answer.body, format=QueryResultsFormat.JSON)
     if isinstance(result, QueryBoolean):
         return f"{'true' if bool(result) else 'false'}\n"
-    if isinstance(result, QueryTriples):
-        rows = [[term(t.subject, prefixes), term(t.predicate, prefixes), term(t.object, prefixes)]
-                for t in result]
-        return _grid(["subject", "predicate", "object"], rows)
-    names = [v.value for v in result.variables]
-    rows = [[term(sol[name], prefixes) for name in names] for sol in result]
-    return _grid(names, rows)
+    variables = [v.value for v in result.variables]
+    return _grid(variables, [[term(sol[name], names) for name in variables] for sol in result])
 
 
 def _grid(header: list[str], rows: list[list[str]]) -> str:

@@ -1,21 +1,24 @@
 """The SPARQL query service behind ``/sparql``, free of any web framework.
 
-A :class:`QueryRequest` (what the protocol adapter parsed) becomes a :class:`Reply`: the
-answer's bytes, media type and headers. The release never changes under a running
-service, so an answer is fully determined by the release version and the request: that
-is the ETag, and recent answers are kept in a small byte-bounded cache.
+A :class:`QueryRequest` (what the protocol adapter parsed) is first *prepared*: every
+parameter is checked and the answer's format negotiated for both result kinds, before any
+cache or validator decision, so a bad parameter is a 400 whatever the cache holds. The
+prepared job's ``key`` determines the answer (the release never changes under a running
+service): it is what the validator (ETag) and the answer cache are derived from. Then the
+job goes to the backend, and its answer is kept in a small byte-bounded cache.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from kgpub.errors import InputError, QueryFailed
-from kgpub.query.backends.pool import WorkerPool
-from kgpub.release.reader import Release
+from kgpub.errors import InputError, UnsupportedFormat
+from kgpub.query.backends.base import QueryBackend
+from kgpub.query.cache import AnswerCache
+from kgpub.query.protocol import Answer, Chosen, FormatChoice, QueryJob
+from kgpub.rdf.formats import Kind
+from kgpub.rdf.negotiate import pick
 from kgpub.settings import Settings
 
 
@@ -31,66 +34,66 @@ class QueryRequest:
 
 
 @dataclass(frozen=True)
-class Reply:
-    body: bytes
-    media_type: str
-    headers: dict[str, str] = field(default_factory=dict)
+class PreparedQuery:
+    job: QueryJob
+    timeout: float
+    key: str  # determines the answer on one release: the validator's and the cache's input
 
 
-class Endpoint:
-    def __init__(self, *, settings: Settings, release: Release, pool: WorkerPool,
-                 cache_bytes: int = 8 * 1024 * 1024) -> None:
-        self.settings, self.release, self.pool = settings, release, pool
-        self._cache: OrderedDict[str, Reply] = OrderedDict()
-        self._cache_bytes, self._cache_limit = 0, cache_bytes
+def negotiate(accept: str | None, names: tuple[str, ...]) -> FormatChoice:
+    """The answer format for each result kind, decided before dispatch.
 
-    def etag(self, request: QueryRequest) -> str:
-        """A weak validator: same release and request, same answer (any content coding)."""
-        key = json.dumps([self.release.version, request.query, request.default_graphs, request.named_graphs,
-                          request.accept, request.format, request.base_iri, self.settings.max_rows],
-                         ensure_ascii=False)
-        return 'W/"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
+    A kind with no acceptable format carries its 406 message; the query is still sent, so a
+    malformed query is reported as such (400) before any format question.
+    """
+    chosen: dict[Kind, Chosen | str] = {}
+    for kind in (Kind.RESULTS, Kind.RDF):
+        try:
+            fmt, media_type = pick(kind, accept, names)
+            chosen[kind] = Chosen(fmt.name, media_type)
+        except UnsupportedFormat as e:
+            chosen[kind] = e.message
+    return FormatChoice(results=chosen[Kind.RESULTS], rdf=chosen[Kind.RDF])
 
-    def timeout(self, request: QueryRequest) -> float:
+
+class QueryService:
+    """Queries over one release, through one backend."""
+
+    def __init__(self, *, settings: Settings, backend: QueryBackend, cache: AnswerCache | None = None) -> None:
+        self.settings, self.backend = settings, backend
+        self.cache = cache if cache is not None else AnswerCache()
+
+    def prepare(self, request: QueryRequest) -> PreparedQuery:
+        """Check every parameter and negotiate the formats; raises the 4xx error a bad one deserves."""
+        timeout = self._timeout(request.timeout)
+        job = QueryJob(query=request.query, default_graphs=request.default_graphs,
+                       named_graphs=request.named_graphs, base_iri=request.base_iri,
+                       formats=negotiate(request.accept, request.format))
+        key = json.dumps([job.to_json(), self.settings.max_rows], ensure_ascii=False, sort_keys=True)
+        return PreparedQuery(job=job, timeout=timeout, key=key)
+
+    def _timeout(self, requested: float | None) -> float:
         limit = self.settings.query_timeout
-        if request.timeout is None:
+        if requested is None:
             return limit
-        if not request.timeout > 0:
-            raise InputError(f"timeout={request.timeout:g}: must be a positive number of seconds")
-        return min(request.timeout, limit)
+        if not requested > 0:
+            raise InputError(f"timeout={requested:g}: must be a positive number of seconds")
+        return min(requested, limit)
 
-    async def query(self, request: QueryRequest) -> Reply:
-        etag = self.etag(request)
-        cached = self._cache.get(etag)
+    async def answer(self, prepared: PreparedQuery) -> Answer:
+        cached = self.cache.get(prepared.key)
         if cached is not None:
-            self._cache.move_to_end(etag)
             return cached
-        timeout = self.timeout(request)
-        answer = await self.pool.run(self._worker_request(request), timeout=timeout)
-        header = answer.header
-        if not header["ok"]:
-            raise QueryFailed(status=header["status"], code=header["code"], message=header["message"])
-        headers = {"ETag": etag, "Vary": "Accept", "X-Query-Timeout": f"{timeout:g}",
-                   "X-Result-Count": str(header["count"])}
-        if header["truncated"]:
+        found = await self.backend.run(prepared.job, timeout=prepared.timeout)
+        self.cache.put(prepared.key, found)
+        return found
+
+    def headers(self, prepared: PreparedQuery, answer: Answer) -> dict[str, str]:
+        """What the answer says about itself: count, time limit used, and a cut, never silent."""
+        headers = {"X-Query-Timeout": f"{prepared.timeout:g}", "X-Result-Count": str(answer.count)}
+        if answer.truncated:
             limit = self.settings.max_rows
             headers |= {"X-Result-Truncated": "true", "X-Result-Limit": str(limit),
                         "Warning": f'199 kgpub "result cut to the first {limit} rows (row limit)"'}
-        reply = Reply(answer.body, header["media_type"], headers)
-        self._remember(etag, reply)
-        return reply
+        return headers
 
-    def _worker_request(self, request: QueryRequest) -> dict[str, object]:
-        return {"query": request.query, "default_graphs": request.default_graphs,
-                "named_graphs": request.named_graphs, "accept": request.accept, "format": request.format,
-                "base_iri": request.base_iri}
-
-    def _remember(self, etag: str, reply: Reply) -> None:
-        size = len(reply.body)
-        if size > self._cache_limit // 16:
-            return
-        self._cache[etag] = reply
-        self._cache_bytes += size
-        while self._cache_bytes > self._cache_limit:
-            _, old = self._cache.popitem(last=False)
-            self._cache_bytes -= len(old.body)

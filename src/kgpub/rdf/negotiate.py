@@ -3,13 +3,17 @@
 ``choose(accept, offered)`` picks the offered media type the client prefers: the most
 specific matching range decides a type's quality (``text/turtle`` beats ``text/*`` beats
 ``*/*``), ``q=0`` excludes, ties go to the server's order. ``None`` means nothing offered is
-acceptable (the caller answers 406 with the list of what it offers).
+acceptable (the caller answers 406 with the list of what it offers). ``pick(kind, accept,
+names)`` applies it to the format registry, with the ``format=`` names clients send.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from kgpub.errors import UnsupportedFormat
+from kgpub.rdf.formats import Format, Kind, by_kind, from_name
 
 
 @dataclass(frozen=True)
@@ -82,3 +86,37 @@ def choose(accept: str | None, offered: Sequence[str]) -> str | None:
         if q > 0 and (best is None or (q, -index) > best):
             best, chosen = (q, -index), media_type
     return chosen
+
+
+# Names clients send in format= that mean a different format for graph results (SPARQLWrapper:
+# xml for RDF/XML, n3 for Turtle, which N3 readers accept, json for JSON-LD).
+_RDF_ALIASES = {"xml": "rdfxml", "rdf+xml": "rdfxml", "rdf": "rdfxml", "n3": "turtle", "json": "jsonld",
+                "json-ld": "jsonld"}
+
+
+def pick(kind: Kind, accept: str | None, names: Sequence[str] = ()) -> tuple[Format, str]:
+    """Format and media type for a result kind: by ``format=`` names if given (the first that fits),
+    else by Accept, answering with the media type the client named (``application/json`` for SPARQL JSON)."""
+    offered = by_kind(kind)
+    if names:
+        fits = [f for f in (_by_name(n, kind) for n in names) if f in offered]
+        if not fits:
+            raise UnsupportedFormat(f"format={', '.join(names)} does not fit this query's result; offered: "
+                                    + ", ".join(f.name for f in offered))
+        assert fits[0] is not None
+        return fits[0], fits[0].media_type
+    chosen = choose(accept, [m for f in offered for m in f.media_types])
+    if chosen is None:
+        raise UnsupportedFormat("none of the accepted media types fits this query's result; offered: "
+                                + ", ".join(f.media_type for f in offered))
+    return next(f for f in offered if chosen in f.media_types), chosen
+
+
+def _by_name(name: str, kind: Kind) -> Format | None:
+    key = name.strip().lower()
+    if kind is Kind.RDF:
+        key = _RDF_ALIASES.get(key, key)
+    try:
+        return from_name(key)
+    except KeyError:
+        return None

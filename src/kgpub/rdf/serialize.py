@@ -1,9 +1,11 @@
-"""Serialize query results with a row cap that is reported, never silent.
+"""The one serializer: query results, graphs and datasets to bytes in a registered format.
 
-pyoxigraph's serializers write a whole result; a capped answer needs to stop after N rows
-and say so. SELECT results are written here in the four W3C formats (JSON, XML, CSV, TSV;
-checked against pyoxigraph's parsers in the tests); ASK results and CONSTRUCT/DESCRIBE
-triples use pyoxigraph's own serializers (triples through a counting iterator).
+Everything kgpub writes as RDF or SPARQL results goes through :func:`serialize`: query
+answers (server and CLI alike), dumps, the validation report, the Service Description.
+A row cap is reported, never silent: SELECT results are written here in the four W3C
+formats (JSON, XML, CSV, TSV; checked against pyoxigraph's parsers in the tests) so that
+writing can stop after N rows; ASK results use pyoxigraph's serializer, and triples and
+quads go through pyoxigraph's serializers behind a counting iterator.
 """
 
 from __future__ import annotations
@@ -19,44 +21,53 @@ from pyoxigraph import (
     BlankNode,
     Literal,
     NamedNode,
+    Quad,
     QueryBoolean,
     QueryResultsFormat,
     QuerySolutions,
-    QueryTriples,
-    RdfFormat,
     Triple,
-    serialize,
+)
+from pyoxigraph import (
+    serialize as ox_serialize,
 )
 
-from kgpub.rdf.formats import Format
+from kgpub.rdf.formats import Format, Kind
 
 T = TypeVar("T")
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+Content = QuerySolutions | QueryBoolean | Iterable[Triple] | Iterable[Quad]
 
 
 @dataclass(frozen=True)
 class Serialized:
     body: bytes
-    count: int  # rows (SELECT) or triples (CONSTRUCT/DESCRIBE) written; 1 for ASK
-    truncated: bool  # the cap cut the result short
+    count: int  # rows (SELECT), triples or quads written; 1 for ASK
+    truncated: bool  # the cap cut the content short
 
 
-def serialize_result(result: QuerySolutions | QueryBoolean | QueryTriples, fmt: Format, *,
-                     max_rows: int | None = None, prefixes: dict[str, str] | None = None) -> Serialized:
-    if isinstance(result, QueryBoolean):
+def serialize(content: Content, fmt: Format, *, prefixes: dict[str, str] | None = None,
+              max_rows: int | None = None) -> Serialized:
+    """``content`` in ``fmt``: SELECT/ASK results in a results format, triples or quads in an RDF format.
+
+    At most ``max_rows`` rows, triples or quads are written; ``truncated`` says whether more were there.
+    """
+    if isinstance(content, QueryBoolean):
         assert isinstance(fmt.oxigraph, QueryResultsFormat)
-        return Serialized(result.serialize(format=fmt.oxigraph) or b"", 1, False)
-    if isinstance(result, QueryTriples):
-        assert isinstance(fmt.oxigraph, RdfFormat)
-        counter = _Capped(result, max_rows)
-        body = serialize(counter, format=fmt.oxigraph, prefixes=prefixes or {}) or b""
-        return Serialized(body, counter.count, counter.truncated)
-    names = [v.value for v in result.variables]
-    counter = _Capped(result, max_rows)
-    rows = ([solution[name] for name in names] for solution in counter)
-    body = _WRITERS[fmt.name](names, rows)
-    return Serialized(body, counter.count, counter.truncated)
+        return Serialized(content.serialize(format=fmt.oxigraph) or b"", 1, False)
+    if isinstance(content, QuerySolutions):
+        if fmt.kind is not Kind.RESULTS:
+            raise ValueError(f"{fmt.label} is not a query results format")
+        names = [v.value for v in content.variables]
+        solutions = _Capped(content, max_rows)
+        rows = ([solution[name] for name in names] for solution in solutions)
+        body = _WRITERS[fmt.name](names, rows)
+        return Serialized(body, solutions.count, solutions.truncated)
+    if fmt.kind is not Kind.RDF:
+        raise ValueError(f"{fmt.label} is not an RDF format")
+    statements = _Capped(content, max_rows)
+    data = ox_serialize(statements, format=fmt.oxigraph, prefixes=prefixes or {})  # type: ignore[arg-type]
+    assert data is not None  # no output given: pyoxigraph returns the bytes
+    return Serialized(data, statements.count, statements.truncated)
 
 
 class _Capped(Iterator[T]):
@@ -171,9 +182,3 @@ def _tsv(names: list[str], rows: Iterable[Row]) -> bytes:
 
 
 _WRITERS = {"json": _json, "xml": _xml, "csv": _csv, "tsv": _tsv}
-
-
-def serialize_triples(triples: Iterable[Triple], fmt: Format, *, prefixes: dict[str, str] | None = None) -> bytes:
-    """A small graph (a description, a page's data) in an RDF format."""
-    assert isinstance(fmt.oxigraph, RdfFormat)
-    return serialize(triples, format=fmt.oxigraph, prefixes=prefixes or {}) or b""

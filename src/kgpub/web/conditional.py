@@ -1,29 +1,83 @@
-"""ETags for every GET answer that does not set its own (pure ASGI, no buffering otherwise).
+"""Conditional GET in one place: validators, ``If-None-Match``, and 304s, for every route.
 
-The query routes derive their ETag from the release and the request before running a
-query, so a 304 costs nothing. Everything else (``/healthz``, ``/docs``, ``/openapi.json``)
-gets a weak ETag from the release version and the body, and a 304 when it matches
-``If-None-Match``.
+Every validator is one scheme, :func:`validator`: a weak ETag over the served release's
+version and what else determines the answer (a query job, a negotiated media type and URL,
+or the body itself). Routes call :func:`not_modified` before doing any work; answers the
+framework writes itself (``/docs``, ``/openapi.json``) get theirs from
+:class:`ETagMiddleware`, which uses the same functions.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Mapping
 from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+# Headers a 304 repeats (RFC 9110 §15.4.5): the validator and what caches need to store it again.
+KEPT_ON_304 = ("etag", "vary", "cache-control", "content-location", "expires", "last-modified")
+
+
+def validator(version: str, *parts: str | bytes) -> str:
+    """The weak ETag of an answer determined by the release ``version`` and ``parts`` (any content coding)."""
+    digest = hashlib.sha256(version.encode())
+    for part in parts:
+        digest.update(b"\0" + (part.encode() if isinstance(part, str) else part))
+    return 'W/"' + digest.hexdigest()[:32] + '"'
+
+
+def matches(if_none_match: str | None, etag: str) -> bool:
+    """Whether an ``If-None-Match`` value matches ``etag`` (weak comparison, ``*`` matches any)."""
+    if not if_none_match:
+        return False
+    wanted = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return "*" in wanted or etag.removeprefix("W/") in wanted
+
+
+SAFE = ("GET", "HEAD")
+SAFE_QUERY = ("GET", "HEAD", "POST")  # a SPARQL query by POST is safe too (Protocol §2.1): it may be revalidated
+
+
+def not_modified(request: Request, etag: str, headers: Mapping[str, str] | None = None, *,
+                 methods: tuple[str, ...] = SAFE) -> Response | None:
+    """A 304 when the request's ``If-None-Match`` matches ``etag`` (for safe ``methods`` only), else None."""
+    if request.method not in methods or not matches(request.headers.get("if-none-match"), etag):
+        return None
+    return Response(status_code=304, headers=_kept({**(headers or {}), "ETag": etag}))
+
+
+def respond(request: Request, response: Response, etag: str) -> Response:
+    """``response`` with its validator, or a 304 in its place when the client has it already."""
+    extra = {k: v for k, v in response.headers.items() if k.lower() in KEPT_ON_304}
+    return not_modified(request, etag, extra) or _with_etag(response, etag)
+
+
+def _with_etag(response: Response, etag: str) -> Response:
+    response.headers["ETag"] = etag
+    return response
+
+
+def _kept(headers: Mapping[str, str]) -> dict[str, str]:
+    return {k: v for k, v in headers.items() if k.lower() in KEPT_ON_304}
+
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
 
 
 class ETagMiddleware:
-    def __init__(self, app: Any, *, version: str) -> None:
+    """Validators for the 200 GET answers that a route did not give one (the framework's own pages)."""
+
+    def __init__(self, app: Any, *, version: Callable[[], str]) -> None:
         self.app, self.version = app, version
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
             await self.app(scope, receive, send)
             return
-        wanted = {t.strip() for k, v in scope["headers"] if k == b"if-none-match" for t in v.decode().split(",")}
+        wanted = ", ".join(v.decode("latin-1") for k, v in scope["headers"] if k == b"if-none-match")
         held: list[Message] = []
 
         async def buffered(message: Message) -> None:
@@ -43,15 +97,14 @@ class ETagMiddleware:
 
         await self.app(scope, receive, buffered)
 
-    async def _finish(self, held: list[Message], wanted: set[str], send: Any) -> None:
+    async def _finish(self, held: list[Message], wanted: str, send: Any) -> None:
         start, bodies = held[0], held[1:]
         body = b"".join(m.get("body", b"") for m in bodies)
-        etag = 'W/"' + hashlib.sha256(self.version.encode() + b"\0" + body).hexdigest()[:32] + '"'
+        etag = validator(self.version(), body)
         headers = [*start.get("headers", []), (b"etag", etag.encode())]
-        if etag in wanted:
-            keep = {b"etag", b"vary", b"cache-control", b"access-control-allow-origin"}
-            await send({"type": "http.response.start", "status": 304,
-                        "headers": [(k, v) for k, v in headers if k.lower() in keep]})
+        if matches(wanted, etag):
+            kept = [(k, v) for k, v in headers if k.decode("latin-1").lower() in KEPT_ON_304]
+            await send({"type": "http.response.start", "status": 304, "headers": kept})
             await send({"type": "http.response.body", "body": b""})
             return
         await send({**start, "headers": headers})

@@ -16,13 +16,16 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from kgpub import errors
 from kgpub.errors import KgpubError
 from kgpub.rdf.negotiate import choose
 
 log = logging.getLogger(__name__)
 
-_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 406: "not_acceptable",
-          413: "too_large", 415: "unsupported_media_type", 422: "bad_request", 500: "internal"}
+# The framework's own HTTP errors, as the error classes (and so the codes) of the one registry.
+_BY_STATUS: dict[int, type[KgpubError]] = {
+    400: errors.BadRequest, 404: errors.NotFound, 405: errors.MethodNotAllowed, 406: errors.UnsupportedFormat,
+    413: errors.TooLarge, 415: errors.UnsupportedMediaType, 422: errors.BadRequest, 500: errors.InternalError}
 
 
 def render(request: Request, *, status: int, code: str, message: str,
@@ -42,7 +45,7 @@ async def kgpub_error(request: Request, exc: Exception) -> Response:
 
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    code = _CODES.get(exc.status_code, "error")
+    code = _BY_STATUS[exc.status_code].code if exc.status_code in _BY_STATUS else "error"
     headers = dict(exc.headers or {})
     if exc.status_code == 405:  # Starlette names the first matching route's methods only
         headers["Allow"] = allowed_methods(request)
@@ -60,10 +63,10 @@ def allowed_methods(request: Request) -> str:
 async def validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-    return render(request, status=400, code="bad_request", message=problems)
+    return render(request, status=400, code=errors.BadRequest.code, message=problems)
 
 
 async def unexpected_error(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error answering %s %s", request.method, request.url.path)
-    return render(request, status=500, code="internal",
+    return render(request, status=500, code=errors.InternalError.code,
                   message=f"internal error ({type(exc).__name__}); this is a bug in kgpub")

@@ -5,21 +5,13 @@ from __future__ import annotations
 import html
 from importlib import resources
 from string import Template
+from urllib.parse import urlencode
 
 from kgpub.rdf.formats import FORMATS
 from kgpub.release.reader import Release
 from kgpub.settings import Settings
 
-EXAMPLE_QUERY = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX qb: <http://purl.org/linked-data/cube#>
-PREFIX sdmx-measure: <http://purl.org/linked-data/sdmx/2009/measure#>
-
-SELECT ?observation ?label ?value WHERE {
-  ?observation a qb:Observation ;
-               rdfs:label ?label ;
-               sdmx-measure:obsValue ?value .
-}
-ORDER BY ?observation"""
+FALLBACK_QUERY = "SELECT * WHERE { ?s ?p ?o } LIMIT 10"  # a release without example queries
 
 
 def _template(name: str) -> Template:
@@ -27,8 +19,14 @@ def _template(name: str) -> Template:
 
 
 def query_page(*, endpoint: str, release: Release, settings: Settings) -> str:
+    """The query form, prefilled with the release's first example query, and the list of all examples."""
+    examples = release.examples()
     options = "\n".join(f'        <option value="{f.name}">{html.escape(f.label)}</option>' for f in FORMATS)
+    items = "\n".join(
+        f'  <li><a href="{html.escape(endpoint + "?" + urlencode({"query": e["query"]}))}">'
+        f'{html.escape(e["title"])}</a> — {html.escape(e["description"])}</li>' for e in examples)
     return _template("query.html").substitute(
         title="kgpub", version=html.escape(release.version), triples=release.default_graph_triples,
         timeout=f"{settings.query_timeout:g}", max_rows=settings.max_rows, endpoint=html.escape(endpoint),
-        example=html.escape(EXAMPLE_QUERY), options=options)
+        example=html.escape(examples[0]["query"] if examples else FALLBACK_QUERY), options=options,
+        examples=f"<h2>Example queries</h2>\n<ul>\n{items}\n</ul>" if examples else "")

@@ -1,32 +1,27 @@
-"""A pool of killable query worker processes, driven from asyncio.
+"""A pool of killable query worker processes, driven from asyncio: the local :class:`QueryBackend`.
 
-Each worker (:mod:`kgpub.query.backends.worker`) holds the release store open read-only and answers one
-query at a time. A query that overruns its time limit is stopped by killing its worker; a
-replacement is started in the background while the other workers go on serving. The event
-loop never blocks: requests and answers travel over the workers' pipes.
+Each worker (:mod:`kgpub.query.backends.worker`) holds the release store open read-only and
+answers one query at a time, speaking the typed messages of :mod:`kgpub.query.protocol`. A
+query that overruns its time limit is stopped by killing its worker; a replacement is
+started in the background while the other workers go on serving. The event loop never
+blocks: jobs and answers travel over the workers' pipes.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import struct
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from kgpub.errors import QueryTimeout, WorkerFailed
+from kgpub.query import protocol
+from kgpub.query.backends.base import BackendHealth
+from kgpub.query.protocol import Answer, Failure, QueryJob, Ready, WorkerConfig
 
 log = logging.getLogger(__name__)
-_LENGTH = struct.Struct(">I")
-
-
-@dataclass(frozen=True)
-class Answer:
-    header: dict[str, Any]
-    body: bytes
+WORKER_MODULE = "kgpub.query.backends.worker"
 
 
 class _Worker:
@@ -34,28 +29,26 @@ class _Worker:
         self.proc = proc
 
     @classmethod
-    async def start(cls, python: str, release: Path, config: str) -> _Worker:
+    async def start(cls, python: str, release: Path, config: WorkerConfig) -> _Worker:
         proc = await asyncio.create_subprocess_exec(
-            python, "-m", "kgpub.query.backends.worker", str(release), config,
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+            python, "-m", WORKER_MODULE, str(release), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
         worker = cls(proc)
-        ready = json.loads(await worker._read())
-        if not ready.get("ready"):
+        reply = await worker.ask(config)
+        if not isinstance(reply, Ready):
             worker.kill()
-            raise RuntimeError(f"query worker did not start: {ready.get('message')}")
+            raise RuntimeError(f"query worker did not start: {getattr(reply, 'message', reply)}")
         return worker
 
-    async def ask(self, payload: bytes) -> Answer:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(_LENGTH.pack(len(payload)) + payload)
+    async def ask(self, message: Any) -> Any:
+        """Send one message, read the one reply."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(protocol.pack(message))
         await self.proc.stdin.drain()
-        header = json.loads(await self._read())
-        return Answer(header, await self._read())
-
-    async def _read(self) -> bytes:
-        assert self.proc.stdout is not None
-        (size,) = _LENGTH.unpack(await self.proc.stdout.readexactly(_LENGTH.size))
-        return await self.proc.stdout.readexactly(size)
+        frames = []
+        for _ in range(2):
+            (size,) = protocol.LENGTH.unpack(await self.proc.stdout.readexactly(protocol.LENGTH.size))
+            frames.append(await self.proc.stdout.readexactly(size))
+        return protocol.unpack(frames[0], frames[1])
 
     def kill(self) -> None:
         if self.proc.returncode is None:
@@ -70,17 +63,17 @@ async def _exit_code(worker: _Worker) -> int | None:
 
 
 class WorkerPool:
-    """``size`` workers over the release at ``release``; ``run`` sends one request to an idle one.
+    """``size`` workers over the release at ``release``; ``run`` sends one job to an idle one.
 
-    ``config`` (limits, row cap, allowed services) is given to each worker once, at start.
+    ``config`` (limits, row cap) is given to each worker once, at start.
     """
 
-    def __init__(self, release: Path, *, size: int, config: dict[str, Any], python: str = sys.executable) -> None:
-        self.release, self.size, self.python = release, size, python
-        self.config = json.dumps(config)
+    def __init__(self, release: Path, *, size: int, config: WorkerConfig, python: str = sys.executable) -> None:
+        self.release, self.size, self.python, self.config = release, size, python, config
         self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
         self._all: set[_Worker] = set()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._started = self._closed = False
         self.replaced = 0  # workers killed or lost and started again (for /healthz and tests)
 
     async def start(self) -> None:
@@ -89,8 +82,10 @@ class WorkerPool:
         for worker in workers:
             self._all.add(worker)
             self._idle.put_nowait(worker)
+        self._started = True
 
     async def close(self) -> None:
+        self._closed = True
         for task in self._tasks:
             task.cancel()
         for worker in self._all:
@@ -102,8 +97,28 @@ class WorkerPool:
     def idle(self) -> int:
         return self._idle.qsize()
 
-    async def run(self, request: dict[str, Any], *, timeout: float) -> Answer:
-        """Answer ``request`` within ``timeout`` seconds (waiting for a free worker included)."""
+    @property
+    def live(self) -> int:
+        """Worker processes running now (idle or busy); replacements count once they are up."""
+        return sum(1 for w in self._all if w.proc.returncode is None)
+
+    def pids(self) -> list[int]:
+        return sorted(w.proc.pid for w in self._all if w.proc.returncode is None)
+
+    def health(self) -> BackendHealth:
+        live = self.live
+        detail: dict[str, object] = {"kind": "local worker pool", "size": self.size, "live": live,
+                                     "idle": self.idle, "replaced": self.replaced, "pids": self.pids()}
+        if self._closed:
+            return BackendHealth(False, detail, "the worker pool is closed")
+        if not self._started:
+            return BackendHealth(False, detail, "the worker pool has not started")
+        if live == 0:
+            return BackendHealth(False, detail, "no query worker is running (replacements are starting)")
+        return BackendHealth(True, detail)
+
+    async def run(self, job: QueryJob, *, timeout: float) -> Answer:
+        """Answer ``job`` within ``timeout`` seconds (waiting for a free worker included)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         try:
@@ -112,7 +127,7 @@ class WorkerPool:
             raise QueryTimeout(f"no query worker became free within the {timeout:g} s time limit "
                                "(all are busy); try again") from None
         try:
-            answer = await asyncio.wait_for(worker.ask(json.dumps(request).encode()), deadline - loop.time())
+            reply = await asyncio.wait_for(worker.ask(job), deadline - loop.time())
         except TimeoutError:
             self._replace(worker)
             raise QueryTimeout(f"the query ran past the {timeout:g} s time limit and was stopped") from None
@@ -125,7 +140,11 @@ class WorkerPool:
             self._replace(worker)
             raise
         self._idle.put_nowait(worker)
-        return answer
+        if isinstance(reply, Failure):
+            raise reply.error()
+        if not isinstance(reply, Answer):
+            raise WorkerFailed(f"the query worker answered a {type(reply).__name__} to a query; this is a bug in kgpub")
+        return reply
 
     def _replace(self, worker: _Worker) -> None:
         worker.kill()

@@ -1,16 +1,35 @@
-"""Service endpoints: liveness."""
+"""Operator endpoints: liveness (``/healthz``) and readiness (``/readyz``), from what the site really holds."""
 
 from __future__ import annotations
 
-from typing import Any
+import json
 
 from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from kgpub.web import conditional
+from kgpub.web.deps import SiteDep
 
 router = APIRouter()
+NO_STORE = {"Cache-Control": "no-store"}
 
 
-@router.get("/healthz", summary="Liveness: the release served and the query workers")
-async def healthz(request: Request) -> dict[str, Any]:
-    endpoint = request.app.state.endpoint
-    return {"status": "ok", "release": endpoint.release.version,
-            "workers": {"size": endpoint.pool.size, "idle": endpoint.pool.idle, "replaced": endpoint.pool.replaced}}
+def _json(request: Request, version: str, data: dict[str, object], status: int = 200) -> Response:
+    body = json.dumps(data, ensure_ascii=False).encode("utf-8")
+    response = Response(body, status_code=status, media_type="application/json", headers=NO_STORE)
+    return conditional.respond(request, response, conditional.validator(version, body)) if status == 200 else response
+
+
+@router.get("/healthz", summary="Liveness: the process answers; the release served and how its backend is")
+async def healthz(request: Request, site: SiteDep) -> Response:
+    return _json(request, site.release.version, site.liveness())
+
+
+@router.get("/readyz", summary="Readiness: 200 when queries can be answered now, else 503 with the reason",
+            responses={503: {"description": "not ready (starting, shutting down, or no query worker running)"}})
+async def readyz(request: Request, site: SiteDep) -> Response:
+    ready = site.readiness()
+    data: dict[str, object] = {"ready": ready.ready, "release": site.release.version, "backend": ready.detail}
+    if ready.reason:
+        data["reason"] = ready.reason
+    return _json(request, site.release.version, data, 200 if ready.ready else 503)

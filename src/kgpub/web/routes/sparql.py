@@ -8,19 +8,20 @@ endpoint is read-only.
 
 from __future__ import annotations
 
-from typing import Annotated
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from kgpub.metadata import service as metadata
-from kgpub.web import pages
-from kgpub.query.service import Endpoint, QueryRequest, Reply
 from kgpub.errors import InputError, ReadOnly, TooLarge, UnsupportedFormat, UnsupportedMediaType
+from kgpub.metadata import service as metadata
+from kgpub.query.service import QueryRequest
 from kgpub.rdf.formats import BY_NAME
 from kgpub.rdf.negotiate import choose
-from kgpub.rdf.serialize import serialize_triples
+from kgpub.rdf.serialize import serialize
+from kgpub.site import Served
+from kgpub.web import conditional, pages
+from kgpub.web.deps import ServedDep
 
 router = APIRouter()
 
@@ -28,45 +29,37 @@ FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"
 UPDATE = "application/sparql-update"
 SD_FORMATS = [BY_NAME[n] for n in ("turtle", "jsonld", "rdfxml", "ntriples")]
-
-
-async def get_endpoint(request: Request) -> Endpoint:  # async: sync dependencies cost a thread hop
-    endpoint: Endpoint = request.app.state.endpoint
-    return endpoint
-
-
-EndpointDep = Annotated[Endpoint, Depends(get_endpoint)]
 Params = list[tuple[str, str]]
 
 
 @router.head("/sparql", include_in_schema=False)
 @router.get("/sparql", summary="SPARQL query (GET), or the service description")
-async def sparql_get(request: Request, endpoint: EndpointDep) -> Response:
+async def sparql_get(request: Request, served: ServedDep) -> Response:
     params = request.query_params.multi_items()
     if not any(k == "query" for k, _ in params) and not any(k == "update" for k, _ in params):
-        return describe(request, endpoint)
-    return await answer(request, endpoint, params)
+        return describe(request, served)
+    return await run_query(request, served, params)
 
 
 @router.post("/sparql", summary="SPARQL query (POST form-encoded or application/sparql-query)")
-async def sparql_post(request: Request, endpoint: EndpointDep) -> Response:
+async def sparql_post(request: Request, served: ServedDep) -> Response:
     content_type, _, parameters = (request.headers.get("content-type") or "").partition(";")
     content_type = content_type.strip().lower()
     if content_type not in (FORM, DIRECT, UPDATE):
         given = f"Content-Type {content_type!r}" if content_type else "no Content-Type"
         raise UnsupportedMediaType(f"{given}: send the query as {FORM} (query=...) or as {DIRECT}")
-    body = await read_body(request, endpoint.settings.max_body)
+    body = await read_body(request, served.service.settings.max_body)
     url_params = request.query_params.multi_items()
     if content_type == UPDATE:
         raise ReadOnly("SPARQL Update is not allowed: this endpoint is read-only")
     if content_type == FORM:
-        return await answer(request, endpoint, url_params + parse_form(body))
+        return await run_query(request, served, url_params + parse_form(body))
     charset = dict(_param(p) for p in parameters.split(";") if "=" in p).get("charset", "utf-8")
     if charset.lower() not in ("utf-8", "utf8"):
         raise UnsupportedMediaType(f"charset={charset}: a {DIRECT} body must be UTF-8")
     if any(k in ("query", "update") for k, _ in url_params):
         raise InputError(f"a {DIRECT} request carries the query in its body; do not also give query= or update=")
-    return await answer(request, endpoint, [*url_params, ("query", decode(body, "the query"))])
+    return await run_query(request, served, [*url_params, ("query", decode(body, "the query"))])
 
 
 @router.options("/sparql", include_in_schema=False)
@@ -74,13 +67,17 @@ async def sparql_options() -> Response:
     return Response(status_code=204, headers={"Allow": "GET, HEAD, POST, OPTIONS"})
 
 
-async def answer(request: Request, endpoint: EndpointDep, params: Params) -> Response:
+async def run_query(request: Request, served: Served, params: Params) -> Response:
+    """Parse, prepare (every parameter checked), then 304, or the answer."""
     base = str(request.url.replace(query=None, fragment=None))
-    query_request = protocol_request(params, accept=request.headers.get("accept"), base_iri=base)
-    etag = endpoint.etag(query_request)
-    if etag in _if_none_match(request):
-        return Response(status_code=304, headers={"ETag": etag, "Vary": "Accept"})
-    return _response(await endpoint.query(query_request))
+    prepared = served.service.prepare(protocol_request(params, accept=request.headers.get("accept"), base_iri=base))
+    etag = conditional.validator(served.release.version, "query", prepared.key)
+    headers = {"ETag": etag, "Vary": "Accept"}
+    unchanged = conditional.not_modified(request, etag, headers, methods=conditional.SAFE_QUERY)
+    if unchanged is not None:
+        return unchanged
+    answer = await served.service.answer(prepared)
+    return _response(answer.body, answer.media_type, headers | served.service.headers(prepared, answer))
 
 
 def protocol_request(params: Params, *, accept: str | None, base_iri: str | None = None) -> QueryRequest:
@@ -105,24 +102,24 @@ def protocol_request(params: Params, *, accept: str | None, base_iri: str | None
         accept=accept, format=_format(values.get("format", [])), timeout=_seconds(timeout), base_iri=base_iri)
 
 
-def describe(request: Request, endpoint: Endpoint) -> Response:
+def describe(request: Request, served: Served) -> Response:
     """GET /sparql without a query: the Service Description, or the query page for browsers."""
     url = str(request.url.replace(query=None, fragment=None))
     offered = [*(m for f in SD_FORMATS for m in f.media_types), "text/html"]  # RDF first: */* gets Turtle
     chosen = choose(request.headers.get("accept"), offered)
     if chosen is None:
         raise UnsupportedFormat("offered: " + ", ".join(offered))
-    etag = f'W/"sd-{endpoint.release.version}-{chosen}"'
+    etag = conditional.validator(served.release.version, "service-description", chosen, url)
     headers = {"ETag": etag, "Vary": "Accept"}
-    if etag in _if_none_match(request):
-        return Response(status_code=304, headers=headers)
+    unchanged = conditional.not_modified(request, etag, headers)
+    if unchanged is not None:
+        return unchanged
+    settings = served.service.settings
     if chosen == "text/html":
-        page = pages.query_page(endpoint=url, release=endpoint.release, settings=endpoint.settings)
-        return HTMLResponse(page, headers=headers)
+        return HTMLResponse(pages.query_page(endpoint=url, release=served.release, settings=settings), headers=headers)
     fmt = next(f for f in SD_FORMATS if chosen in f.media_types)
-    triples = metadata.service_description(endpoint=url, release=endpoint.release, settings=endpoint.settings)
-    body = serialize_triples(triples, fmt, prefixes=metadata.PREFIXES)
-    return _response(Reply(body, fmt.media_type, headers))
+    triples = metadata.service_description(endpoint=url, release=served.release, settings=settings)
+    return _response(serialize(triples, fmt, prefixes=metadata.PREFIXES).body, fmt.media_type, headers)
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -173,11 +170,6 @@ def _seconds(value: str | None) -> float | None:
         raise InputError(f"timeout={value!r}: expected a number of seconds") from None
 
 
-def _if_none_match(request: Request) -> set[str]:
-    header = request.headers.get("if-none-match", "")
-    return {tag.strip() for tag in header.split(",") if tag.strip()}
-
-
-def _response(reply: Reply) -> Response:
-    media_type = reply.media_type + ("; charset=utf-8" if reply.media_type.startswith("text/") else "")
-    return Response(reply.body, media_type=media_type, headers=reply.headers)
+def _response(body: bytes, media_type: str, headers: dict[str, str]) -> Response:
+    charset = "; charset=utf-8" if media_type.startswith("text/") else ""
+    return Response(body, media_type=media_type + charset, headers=headers)

@@ -3,7 +3,8 @@
 import csv
 from pathlib import Path
 
-from conftest import ROOT, PublishedGraph
+from helpers.projects import ROOT
+from helpers.published import PublishedGraph
 
 WD = "http://www.wikidata.org/entity/"
 MAPPING = ROOT / "data" / "wikidata-mapping.csv"

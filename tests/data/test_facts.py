@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from pyoxigraph import Literal, NamedNode
 
-from conftest import PublishedGraph
+from helpers.published import PublishedGraph
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 KJD = "https://w3id.org/kjtrade/id/"

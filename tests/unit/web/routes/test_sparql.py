@@ -1,11 +1,15 @@
 """/sparql through HTTP: the protocol's operations, negotiation, errors, caching headers."""
 
+import html
 import json
+import re
 from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
 from pyoxigraph import RdfFormat, parse
+
+from helpers.projects import ROOT
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 ASK = "ASK { ?s a <http://purl.org/linked-data/cube#Observation> }"
@@ -197,16 +201,46 @@ def test_query_page_for_browsers(client: TestClient) -> None:
     r = client.get("/sparql", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     assert '<form method="get" action="http://testserver/sparql">' in r.text
-    assert "http://" not in r.text.replace("http://testserver", "").replace("http://www.w3.org", "").replace(
-        "http://purl.org", "")  # no external asset
+    assert not re.search(r"""(?:src|href)=["'](?!http://testserver/)[a-z]+://""", r.text)  # no external asset
+    examples = sorted((ROOT / "data" / "queries").glob("*.rq"))
+    first = examples[0].read_text(encoding="utf-8")
+    assert html.escape(first) in r.text  # the form holds the project's first example query
+    for path in examples:  # every example is listed by its title
+        title = path.read_text(encoding="utf-8").splitlines()[0].removeprefix("# Title: ")
+        assert html.escape(title) in r.text, path.name
 
 
-def test_healthz(client: TestClient) -> None:
-    r = client.get("/healthz").json()
-    assert r["status"] == "ok" and r["workers"]["size"] == 2
+def test_healthz_and_readyz_say_what_serves(client: TestClient) -> None:
+    health = client.get("/healthz")
+    assert health.status_code == 200 and health.headers["cache-control"] == "no-store"
+    body = health.json()
+    assert body["status"] == "ok" and body["release"] == client.app.state.site.release.version  # type: ignore[attr-defined]
+    backend = body["backend"]
+    assert backend["size"] == backend["live"] == 2 and backend["replaced"] == 0 and len(backend["pids"]) == 2
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["ready"] is True
 
 
-@pytest.mark.parametrize("path", ["/healthz", "/openapi.json", "/docs", "/sparql"])
+def test_timeout_is_checked_before_validators_and_cache(client: TestClient) -> None:
+    """A bad parameter is a 400 whatever the client or the cache holds (it used to be a 304, or a cached 200)."""
+    query = "ASK { ?s a ?type }"
+    ok = client.get("/sparql", params={"query": query})
+    assert ok.status_code == 200  # now cached by the service
+    for headers in ({}, {"If-None-Match": ok.headers["etag"]}, {"If-None-Match": "*"}):
+        bad = client.get("/sparql", params={"query": query, "timeout": "-1"}, headers=headers)
+        assert bad.status_code == 400 and "positive" in bad.json()["error"]["message"], (headers, bad.text)
+    assert client.get("/sparql", params={"query": query}, headers={"If-None-Match": ok.headers["etag"]}
+                      ).status_code == 304
+
+
+def test_a_malformed_query_is_reported_before_any_format_question(client: TestClient) -> None:
+    r = client.get("/sparql", params={"query": "SELECT * { ?s ?p ?o ?oops }", "format": "png"})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "query_syntax"
+    r = client.get("/sparql", params={"query": "SELECT * { ?s ?p ?o }", "format": "png"})
+    assert r.status_code == 406 and "offered: json, xml, csv, tsv" in r.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/openapi.json", "/docs", "/sparql", "/readyz"])
 def test_every_get_answer_has_an_etag_and_304(client: TestClient, path: str) -> None:
     accept = {"Accept": "text/turtle"} if path == "/sparql" else {}
     etag = client.get(path, headers=accept).headers["etag"]

@@ -27,7 +27,7 @@ import httpx
 import pytest
 from rdflib import Graph, Namespace
 
-from test_serve import HOST, Server, clean_env, copy_project, serve
+from helpers.server import HOST, Server, clean_env, copy_project, serve
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 SIMPLE = "ASK { <https://w3id.org/kjtrade/id/country/KR> ?p ?o }"
@@ -246,7 +246,7 @@ def test_allow_listed_service_is_called(project: Path, listener: Listener) -> No
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
 def test_deeply_nested_groups_are_refused(strict: Server, transport: str) -> None:
-    replaced = strict.health()["workers"]["replaced"]
+    replaced = strict.health()["backend"]["replaced"]
     query = "SELECT * WHERE " + "{" * 3000 + "}" * 3000
     r = send(strict, transport, query)
     assert r.status_code == 400, r.text
@@ -254,13 +254,13 @@ def test_deeply_nested_groups_are_refused(strict: Server, transport: str) -> Non
     message = error(r)["message"]
     assert "3000" in message and "limit is 64" in message, message
     assert_still_serving(strict)
-    assert strict.health()["workers"]["replaced"] == replaced  # refused before any worker crashed
+    assert strict.health()["backend"]["replaced"] == replaced  # refused before any worker crashed
 
 
 @pytest.mark.parametrize(("depth", "says"), [(100_000, "the limit is 100000"), (45_000, "the limit is 64"),
                                              (3_000, "the limit is 64")])
 def test_deeply_nested_parentheses_are_refused(strict: Server, depth: int, says: str) -> None:
-    replaced = strict.health()["workers"]["replaced"]
+    replaced = strict.health()["backend"]["replaced"]
     query = "SELECT * WHERE { FILTER(" + "(" * depth + "true" + ")" * depth + ") }"
     for direct in (True, False):
         r = post(strict, query, direct=direct)
@@ -268,19 +268,19 @@ def test_deeply_nested_parentheses_are_refused(strict: Server, depth: int, says:
         assert error(r)["code"] == "query_rejected"
         assert says in error(r)["message"], error(r)["message"]
     assert_still_serving(strict)
-    assert strict.health()["workers"]["replaced"] == replaced
+    assert strict.health()["backend"]["replaced"] == replaced
 
 
 def test_parentheses_after_a_comparison_are_counted(strict: Server) -> None:
     """``1<((…2…))#>`` looks like an IRI to a naive lexer (``#>`` starts a comment); the 20,000 nested
     parentheses must still be counted and refused like any others."""
-    replaced = strict.health()["workers"]["replaced"]
+    replaced = strict.health()["backend"]["replaced"]
     depth = 20_000
     query = "SELECT * WHERE { FILTER(1<" + "(" * depth + "2" + ")" * depth + "#>\n) }"
     r = post(strict, query, direct=True)
     assert_still_serving(strict)  # whatever happened, the server is still up
     strict.wait_for_full_pool()
-    assert strict.health()["workers"]["replaced"] == replaced, f"a worker died: {r.text}"
+    assert strict.health()["backend"]["replaced"] == replaced, f"a worker died: {r.text}"
     assert r.status_code == 400, f"{r.status_code}: {r.text[:300]}"
     assert error(r)["code"] == "query_rejected"
     assert "the limit is 64" in error(r)["message"]
@@ -295,7 +295,7 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def test_runaway_query_is_stopped_while_others_are_served(strict: Server) -> None:
-    replaced = strict.wait_for_full_pool()["workers"]["replaced"]
+    replaced = strict.wait_for_full_pool()["backend"]["replaced"]
     samples: list[tuple[float, float, int]] = []  # (start, latency, status)
     stop = threading.Event()
 
@@ -334,13 +334,13 @@ def test_runaway_query_is_stopped_while_others_are_served(strict: Server) -> Non
     assert percentile(latencies, 99) < 0.2, f"p99 {percentile(ms, 99):.1f} ms while a runaway query ran"
 
     health = strict.wait_for_full_pool(replaced_at_least=replaced + 1, deadline=5.0)
-    assert health["workers"]["replaced"] == replaced + 1
+    assert health["backend"]["replaced"] == replaced + 1
     assert_still_serving(strict)
 
 
 def test_timeout_parameter_only_lowers_the_limit(strict: Server) -> None:
     for asked, effective, low, high in ((0.5, 0.5, 0.45, 1.5), (100, LIMIT, 1.8, 4.0)):
-        replaced = strict.wait_for_full_pool()["workers"]["replaced"]
+        replaced = strict.wait_for_full_pool()["backend"]["replaced"]
         started = time.perf_counter()
         r = httpx.get(strict.sparql, params={"query": RUNAWAY, "timeout": f"{asked:g}"}, timeout=30)
         elapsed = time.perf_counter() - started

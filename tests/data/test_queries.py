@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from pyoxigraph import Literal
 
-from conftest import PublishedGraph
+from helpers.published import PublishedGraph
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 QUERY_DIR = ROOT / "data" / "queries"
 QUERY_FILES = sorted(QUERY_DIR.glob("*.rq"))
 

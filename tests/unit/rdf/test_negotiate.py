@@ -1,6 +1,8 @@
 import pytest
 
-from kgpub.rdf.negotiate import choose, parse_accept
+from kgpub.errors import UnsupportedFormat
+from kgpub.rdf.formats import Kind
+from kgpub.rdf.negotiate import choose, parse_accept, pick
 
 RESULTS = ["application/sparql-results+json", "application/sparql-results+xml", "text/csv",
            "text/tab-separated-values", "application/json", "application/xml"]
@@ -35,3 +37,35 @@ def test_choose(accept: str | None, offered: list[str], expected: str | None) ->
 def test_parse_accept_keeps_parameters_and_clamps_q() -> None:
     [r] = parse_accept('text/turtle; charset="utf-8"; q=7')
     assert (r.type, r.subtype, r.q, r.params) == ("text", "turtle", 1.0, (("charset", "utf-8"),))
+
+
+@pytest.mark.parametrize(("kind", "accept", "name", "expected"), [
+    (Kind.RESULTS, None, None, ("json", "application/sparql-results+json")),
+    (Kind.RESULTS, "application/json", None, ("json", "application/json")),
+    (Kind.RESULTS, "text/*", None, ("xml", "text/xml")),  # the first text/ type offered
+    (Kind.RDF, None, None, ("turtle", "text/turtle")),
+    (Kind.RDF, "application/json, application/ld+json;q=0.9", None, ("jsonld", "application/ld+json")),
+    (Kind.RESULTS, "text/csv", "tsv", ("tsv", "text/tab-separated-values")),
+    (Kind.RDF, None, "ttl", ("turtle", "text/turtle")),
+])
+def test_pick(kind: Kind, accept: str | None, name: str | None, expected: tuple[str, str]) -> None:
+    fmt, media_type = pick(kind, accept, [name] if name else [])
+    assert (fmt.name, media_type) == expected
+
+
+@pytest.mark.parametrize(("kind", "accept", "name"), [
+    (Kind.RESULTS, "image/png", None), (Kind.RDF, None, "csv"), (Kind.RESULTS, None, "nonsense")])
+def test_pick_refuses_what_does_not_fit(kind: Kind, accept: str | None, name: str | None) -> None:
+    with pytest.raises(UnsupportedFormat, match="offered"):
+        pick(kind, accept, [name] if name else [])
+
+
+@pytest.mark.parametrize(("kind", "names", "expected"), [
+    (Kind.RDF, ["xml"], "rdfxml"), (Kind.RDF, ["n3"], "turtle"),
+    (Kind.RDF, ["rdf+xml", "application/rdf+xml"], "rdfxml"),
+    (Kind.RDF, ["json-ld", "application/ld+json"], "jsonld"), (Kind.RESULTS, ["xml"], "xml"),
+    (Kind.RESULTS, ["json"], "json"),
+    (Kind.RESULTS, ["turtle", "csv"], "csv"),  # the first value that fits this result
+])
+def test_format_names_clients_send(kind: Kind, names: list[str], expected: str) -> None:
+    assert pick(kind, None, names)[0].name == expected

@@ -6,7 +6,7 @@ import pytest
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, QueryResultsFormat, Store, parse_query_results
 
 from kgpub.rdf.formats import BY_NAME
-from kgpub.rdf.serialize import serialize_result
+from kgpub.rdf.serialize import serialize as serialize_result
 
 EX = "http://example.org/"
 XSD = "http://www.w3.org/2001/XMLSchema#"

@@ -5,18 +5,20 @@ from pathlib import Path
 
 import pytest
 import rdflib
-from pyoxigraph import DefaultGraph, NamedNode, RdfFormat, parse
+from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, parse
 
-from conftest import TINY_DATA, write_project
+from helpers.projects import TINY_DATA, write_project
 from kgpub.build.pipeline import build
 from kgpub.errors import ReleaseNotFound, SourceSyntaxError, ValidationFailed
 from kgpub.rdf.formats import DUMP_FORMATS
-from kgpub.release.reader import open_release
+from kgpub.release import writer
+from kgpub.release.manifest import Manifest, ValidationSummary
+from kgpub.release.reader import Release, open_release
 from kgpub.settings import Settings
 
 
 def _settings(project: Path, releases: Path | None = None) -> Settings:
-    return Settings.load(env={}, project=project, release_root=releases)
+    return Settings.load(env={}, project=project, releases=releases)
 
 
 def test_build_writes_a_complete_release(tiny_project: Path) -> None:
@@ -26,16 +28,17 @@ def test_build_writes_a_complete_release(tiny_project: Path) -> None:
     assert rel.path.parent == tiny_project / "release"
     assert (tiny_project / "release" / "current").resolve() == rel.path
     manifest = rel.manifest
-    assert manifest["version"] == rel.path.name
-    assert manifest["validation"] == {"conforms": True, "violations": 0, "warnings": 1, "info": 0}
-    for name, entry in manifest["files"].items():
+    assert manifest.version == rel.path.name
+    assert manifest.validation == ValidationSummary(conforms=True, violations=0, warnings=1, info=0)
+    assert set(manifest.files) == {p.name for p in rel.path.iterdir()} - {"store", "manifest.json"}
+    for name, entry in manifest.files.items():
         data = (rel.path / name).read_bytes()
-        assert hashlib.sha256(data).hexdigest() == entry["sha256"], name
+        assert hashlib.sha256(data).hexdigest() == entry.sha256 and len(data) == entry.bytes, name
     for fmt in DUMP_FORMATS:
         plain = rel.dump_path(fmt).read_bytes()
         assert gzip.decompress(rel.dump_path(fmt, gz=True).read_bytes()) == plain
     assert "WARNING: Unusually large size" in rel.report_text
-    assert [s["path"] for s in manifest["sources"]] == ["ontology/main.ttl", "data/main.ttl", "shapes/main.ttl"]
+    assert [s.path for s in manifest.sources] == ["ontology/main.ttl", "data/main.ttl", "shapes/main.ttl"]
 
 
 def test_dumps_parse_with_another_tool(tiny_project: Path) -> None:
@@ -61,7 +64,7 @@ def test_same_sources_give_byte_identical_dumps(tiny_project: Path, tmp_path: Pa
     first = build(_settings(tiny_project, tmp_path / "r1")).release
     second = build(_settings(tiny_project, tmp_path / "r2")).release
     assert first.version == second.version
-    for name in first.manifest["files"]:
+    for name in first.manifest.files:
         assert (first.path / name).read_bytes() == (second.path / name).read_bytes(), name
 
 
@@ -77,7 +80,7 @@ def test_changed_sources_make_a_new_release_and_keep_the_old(tiny_project: Path)
     new = build(_settings(tiny_project)).release
     assert new.version != old.version
     assert (old.path / "manifest.json").is_file()
-    assert open_release(_settings(tiny_project)).path == new.path
+    assert open_release(_settings(tiny_project).releases_dir).path == new.path
 
 
 @pytest.mark.parametrize(("breakage", "error"), [
@@ -94,7 +97,7 @@ def test_failed_build_leaves_the_previous_release_untouched(tiny_project: Path, 
     after = sorted(p.relative_to(tiny_project) for p in (tiny_project / "release").rglob("*"))
     assert after == before
     assert (old.path / "manifest.json").read_text() == manifest
-    assert open_release(_settings(tiny_project)).path == old.path
+    assert open_release(_settings(tiny_project).releases_dir).path == old.path
 
 
 def test_failed_first_build_writes_nothing(tmp_path: Path) -> None:
@@ -106,7 +109,7 @@ def test_failed_first_build_writes_nothing(tmp_path: Path) -> None:
 
 def test_open_release_without_one(tiny_project: Path) -> None:
     with pytest.raises(ReleaseNotFound, match="run `kgpub build` first"):
-        open_release(_settings(tiny_project))
+        open_release(_settings(tiny_project).releases_dir)
 
 
 def test_store_answers_queries_over_named_graphs(tiny_project: Path) -> None:
@@ -120,7 +123,7 @@ def test_store_answers_queries_over_named_graphs(tiny_project: Path) -> None:
 
 def test_store_default_graph_holds_the_knowledge_graph(tiny_project: Path) -> None:
     rel = build(_settings(tiny_project)).release
-    assert rel.service_default == "stored"
+    assert rel.stores_default_graph
     store = rel.open_store()
     in_default = {(q.subject, q.predicate, q.object) for q in store.quads_for_pattern(None, None, None, DefaultGraph())}
     kg = {(q.subject, q.predicate, q.object) for g in rel.default_graphs
@@ -129,3 +132,56 @@ def test_store_default_graph_holds_the_knowledge_graph(tiny_project: Path) -> No
     # the default graph is not a named graph: GRAPH ?g sees the four named graphs only
     graphs = {r["g"].value for r in store.query("SELECT DISTINCT ?g { GRAPH ?g { ?s ?p ?o } }")}
     assert graphs == set(rel.named_graphs)
+
+
+EX = "http://example.org/"
+G = NamedNode(EX + "g")
+
+
+def _quad(s: str, o: str, graph: NamedNode = G) -> Quad:
+    return Quad(NamedNode(EX + s), NamedNode(EX + "p"), NamedNode(EX + o), graph)
+
+
+def test_counts_are_distinct_triples_not_statements(tmp_path: Path) -> None:
+    draft = writer.Draft(quads=[_quad("a", "b"), _quad("a", "b"), _quad("c", "d")], default_graphs=[G.value])
+    rel = writer.write(draft, tmp_path)
+    assert rel.graph_triples == {G.value: 2} and rel.default_graph_triples == 2
+
+
+def test_duplicate_statements_in_sources_are_counted_once(tiny_project: Path) -> None:
+    (tiny_project / "data" / "again.ttl").write_text(TINY_DATA, encoding="utf-8")  # every triple stated twice
+    rel = build(_settings(tiny_project)).release
+    assert rel.graph_triples["https://w3id.org/kjtrade/graph/data"] == 6
+    assert sum(s.triples for s in rel.manifest.sources if s.graph.endswith("/data")) == 12  # statements per file
+
+
+def test_an_extra_file_is_one_line_and_part_of_the_version(tmp_path: Path) -> None:
+    base = writer.write(writer.Draft(quads=[_quad("a", "b")], default_graphs=[G.value]), tmp_path)
+    draft = writer.Draft(quads=[_quad("a", "b")], default_graphs=[G.value])
+    draft.add_file("count.txt", lambda content: str(len(content.knowledge_graph)).encode())
+    rel = writer.write(draft, tmp_path)
+    assert (rel.path / "count.txt").read_bytes() == b"1" and "count.txt" in rel.manifest.files
+    assert rel.version != base.version  # a different file published is a different release
+    with pytest.raises(ValueError, match="exists already"):
+        draft.add_file("count.txt", lambda _: b"")
+    with pytest.raises(ValueError, match="exists already"):
+        draft.add_file("dataset.ttl", lambda _: b"")
+
+
+def test_writing_the_same_draft_again_reuses_the_release(tmp_path: Path) -> None:
+    first = writer.write(writer.Draft(quads=[_quad("a", "b")], default_graphs=[G.value]), tmp_path)
+    again = writer.write(writer.Draft(quads=[_quad("a", "b")], default_graphs=[G.value]), tmp_path)
+    assert not first.reused and again.reused and again == first
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary folder left
+
+
+def test_manifest_round_trips_and_damage_is_named(tmp_path: Path) -> None:
+    rel = writer.write(writer.Draft(quads=[_quad("a", "b")], default_graphs=[G.value], base_iri=EX), tmp_path)
+    text = (rel.path / "manifest.json").read_text()
+    assert Manifest.from_json(text, where="m").to_json() == text
+    (rel.path / "manifest.json").write_text('{"version": "x", "graphs": {"g": "many"}, "default_graphs": []}')
+    with pytest.raises(ReleaseNotFound, match="not a release manifest"):
+        open_release(rel.path)
+    (rel.path / "manifest.json").write_text("[1, 2]")
+    with pytest.raises(ReleaseNotFound, match="not a JSON object"):
+        Release(rel.path).manifest  # noqa: B018

@@ -2,9 +2,9 @@ from pathlib import Path
 
 import pytest
 
+from kgpub.build.sources import graph_name, load_sources
 from kgpub.errors import InputError, SourceSyntaxError
 from kgpub.settings import DEFAULT_BASE_IRI
-from kgpub.build.sources import graph_name, load_sources
 
 
 def test_each_folder_becomes_its_own_named_graph(tiny_project: Path) -> None:

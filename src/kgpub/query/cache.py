@@ -1,0 +1,36 @@
+"""A small byte-bounded LRU cache of answers, keyed by their validator (same release, same request)."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from kgpub.query.protocol import Answer
+
+
+class AnswerCache:
+    def __init__(self, limit_bytes: int = 8 * 1024 * 1024) -> None:
+        self._items: OrderedDict[str, Answer] = OrderedDict()
+        self._bytes, self.limit = 0, limit_bytes
+
+    def get(self, key: str) -> Answer | None:
+        found = self._items.get(key)
+        if found is not None:
+            self._items.move_to_end(key)
+        return found
+
+    def put(self, key: str, answer: Answer) -> None:
+        size = len(answer.body)
+        if size > self.limit // 16 or key in self._items:  # one big answer must not push out many small ones
+            return
+        self._items[key] = answer
+        self._bytes += size
+        while self._bytes > self.limit:
+            _, old = self._items.popitem(last=False)
+            self._bytes -= len(old.body)
+
+    @property
+    def size_bytes(self) -> int:
+        return self._bytes
+
+    def __len__(self) -> int:
+        return len(self._items)

@@ -1,0 +1,166 @@
+"""Write a release: ``write(draft, root) -> Release``, the one way a release folder comes to be.
+
+The writer canonicalizes the draft's quads (RDFC-1.0 blank node labels, duplicates dropped,
+a stable order), renders the dumps and the draft's extra files, hashes everything, writes
+the manifest, renames the folder into place and switches ``current``. The same sources give
+byte-identical files; the version is the start of a SHA-256 over the layout version, the
+N-Quads dump and every extra file, so any change to what is published is a new version.
+A release that already exists is reused, not rewritten.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pyoxigraph import BlankNode, CanonicalizationAlgorithm, Dataset, DefaultGraph, NamedNode, Quad, Store, Triple
+
+from kgpub import __version__
+from kgpub.rdf.formats import BY_NAME, DUMP_FORMATS
+from kgpub.rdf.serialize import serialize
+from kgpub.release import layout
+from kgpub.release.manifest import FileEntry, Manifest, SourceEntry, ValidationSummary
+from kgpub.release.reader import Release
+
+
+@dataclass(frozen=True)
+class Canonical:
+    """The release's content as written: what extra files are rendered from."""
+
+    quads: list[Quad]  # deduplicated, canonical blank node labels, sorted
+    knowledge_graph: list[Triple]  # distinct triples of the default graphs' union, sorted
+    prefixes: dict[str, str]
+
+    def graph(self, name: str) -> list[Triple]:
+        node = NamedNode(name)
+        return [q.triple for q in self.quads if q.graph_name == node]
+
+
+Render = Callable[[Canonical], bytes]
+
+
+@dataclass(kw_only=True)
+class Draft:
+    """Everything a release is made of, before it is written."""
+
+    quads: list[Quad]
+    default_graphs: list[str]  # named graphs whose union is the knowledge graph (triple dumps, default graph)
+    prefixes: dict[str, str] = field(default_factory=dict)
+    base_iri: str | None = None
+    sources: list[SourceEntry] = field(default_factory=list)
+    validation: ValidationSummary | None = None
+    files: dict[str, Render] = field(default_factory=dict)  # extra files by name, rendered at write time
+
+    def add_file(self, name: str, render: Render) -> None:
+        """One more file in the release (a report, VoID, pages): rendered from the canonical content."""
+        if name in self.files or name == layout.MANIFEST or name.startswith(layout.DUMP_STEM + "."):
+            raise ValueError(f"{name}: a release file of that name exists already")
+        self.files[name] = render
+
+
+def graph_file(graph: str, format_name: str, *, prefixes: dict[str, str] | None = None) -> Render:
+    """A renderer for one named graph of the release as a file in a registered RDF format."""
+    fmt = BY_NAME[format_name]
+
+    def render(content: Canonical) -> bytes:
+        return serialize(content.graph(graph), fmt, prefixes={**content.prefixes, **(prefixes or {})}).body
+
+    return render
+
+
+def write(draft: Draft, root: Path) -> Release:
+    """Write ``draft`` as a release under ``root`` (or reuse the identical one) and make it current."""
+    version, content, files = _render(draft)
+    final = root / version
+    reused = (final / layout.MANIFEST).is_file()
+    if not reused:
+        _write_folder(root, final, content, files, _manifest(version, draft, content, files))
+    _point_current(root, version)
+    return Release(final.resolve(), reused=reused)
+
+
+def _render(draft: Draft) -> tuple[str, Canonical, dict[str, bytes]]:
+    """The version, the canonical content and every file but the manifest; the version covers them all."""
+    quads = _canonical(draft.quads)
+    prefixes = dict(sorted(draft.prefixes.items()))
+    defaults = {NamedNode(g) for g in draft.default_graphs}
+    triples = sorted(dict.fromkeys(q.triple for q in quads if q.graph_name in defaults),
+                     key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+    files: dict[str, bytes] = {}
+    for fmt in DUMP_FORMATS:
+        data = serialize(quads if fmt.quads else triples, fmt, prefixes=prefixes).body
+        files[layout.dump_name(fmt)] = data
+        files[layout.dump_name(fmt, gz=True)] = gzip.compress(data, compresslevel=9, mtime=0)
+    content = Canonical(quads=quads, knowledge_graph=triples, prefixes=prefixes)
+    digest = hashlib.sha256(layout.FORMAT.encode() + b"\n" + files[layout.dump_name(BY_NAME["nquads"])])
+    for name, render in sorted(draft.files.items()):
+        files[name] = render(content)
+        digest.update(b"\0" + name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
+    return digest.hexdigest()[:16], content, files
+
+
+def _canonical(quads: list[Quad]) -> list[Quad]:
+    """Deduplicated quads with canonical blank node labels, in a stable order."""
+    dataset = Dataset(quads)
+    if any(isinstance(q.subject, BlankNode) or isinstance(q.object, BlankNode) for q in quads):
+        dataset.canonicalize(CanonicalizationAlgorithm.RDFC_1_0)
+    return sorted(dataset, key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))
+
+
+def _manifest(version: str, draft: Draft, content: Canonical, files: dict[str, bytes]) -> Manifest:
+    counts: dict[str, int] = {}
+    for q in content.quads:  # canonical quads are distinct, so these are distinct triples per graph
+        if isinstance(q.graph_name, NamedNode):
+            counts[q.graph_name.value] = counts.get(q.graph_name.value, 0) + 1
+    return Manifest(
+        version=version, format=layout.FORMAT, kgpub=__version__,
+        built_at=datetime.now(UTC).replace(microsecond=0).isoformat(),
+        graphs=dict(sorted(counts.items())), default_graphs=list(draft.default_graphs),
+        default_graph_triples=len(content.knowledge_graph), prefixes=content.prefixes, base_iri=draft.base_iri,
+        sources=draft.sources, validation=draft.validation,
+        files={name: FileEntry(sha256=hashlib.sha256(data).hexdigest(), bytes=len(data))
+               for name, data in sorted(files.items())},
+    )
+
+
+def _write_folder(root: Path, final: Path, content: Canonical, files: dict[str, bytes], manifest: Manifest) -> None:
+    """Write the release folder; the store also holds the knowledge graph as its default graph.
+
+    Queries without a dataset then read one graph instead of a union of named graphs (25-40%
+    faster on aggregates); the named graphs, and so ``GRAPH`` queries, are unchanged.
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=layout.BUILDING_PREFIX, dir=root))
+    tmp.chmod(0o755)
+    try:
+        store = Store(str(tmp / layout.STORE))
+        store.bulk_extend(content.quads)
+        store.bulk_extend(Quad(t.subject, t.predicate, t.object, DefaultGraph()) for t in content.knowledge_graph)
+        store.flush()
+        store.optimize()
+        del store
+        for name, data in files.items():
+            (tmp / name).write_bytes(data)
+        (tmp / layout.MANIFEST).write_text(manifest.to_json(), encoding="utf-8")
+        try:
+            os.rename(tmp, final)
+        except OSError:
+            if not (final / layout.MANIFEST).is_file():  # not a concurrent identical build: a real error
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _point_current(root: Path, version: str) -> None:
+    link = layout.current_link(root)
+    tmp = root / f".{layout.CURRENT}-{os.getpid()}"
+    tmp.unlink(missing_ok=True)
+    os.symlink(version, tmp)
+    os.replace(tmp, link)

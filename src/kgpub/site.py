@@ -1,0 +1,138 @@
+"""What is served now: one release and its query backend, held and swapped as a whole.
+
+:class:`Site` owns the served release. Every request takes the :class:`Served` pair once
+(:meth:`Site.serving`) and uses it to the end, so a swap never mixes two releases in one
+answer. A swap starts the new backend first, then switches the reference, then drains the
+old one (waits for the requests that hold it) and closes it. Liveness and readiness are
+reported from what is really there. No web framework here: the web layer only asks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from kgpub.errors import ReleaseNotFound
+from kgpub.query.backends.base import QueryBackend
+from kgpub.query.checks import QueryLimits
+from kgpub.query.service import QueryService
+from kgpub.release.reader import Release
+from kgpub.settings import Settings
+
+BackendFactory = Callable[[Settings, Release], QueryBackend]
+
+
+def local_pool(settings: Settings, release: Release) -> QueryBackend:
+    """The default backend: killable worker processes over the release's own store."""
+    from kgpub.query.backends.pool import WorkerPool
+    from kgpub.query.protocol import WorkerConfig
+
+    config = WorkerConfig(limits=QueryLimits.from_settings(settings), max_rows=settings.max_rows)
+    return WorkerPool(release.path, size=settings.workers, config=config)
+
+
+@dataclass(eq=False)
+class Served:
+    """One release with the backend and query service over it."""
+
+    release: Release
+    backend: QueryBackend
+    service: QueryService
+    in_flight: int = 0
+    _idle: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def drained(self, timeout: float) -> bool:
+        """Wait until no request holds this release (at most ``timeout`` s); whether it got there."""
+        if self.in_flight == 0:
+            return True
+        self._idle.clear()
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+
+@dataclass(frozen=True)
+class Readiness:
+    ready: bool
+    detail: dict[str, object]
+    reason: str = ""
+
+
+class Site:
+    def __init__(self, settings: Settings, release: Release, *, backend: BackendFactory = local_pool) -> None:
+        self.settings, self._factory = settings, backend
+        self._current = self._served(release)
+        self._started = self._closing = False
+        self._started_at = time.time()
+        self.swaps = 0
+
+    def _served(self, release: Release) -> Served:
+        backend = self._factory(self.settings, release)
+        return Served(release=release, backend=backend, service=QueryService(settings=self.settings, backend=backend))
+
+    @property
+    def current(self) -> Served:
+        return self._current
+
+    @property
+    def release(self) -> Release:
+        return self._current.release
+
+    async def start(self) -> None:
+        await self._current.backend.start()
+        self._started = True
+
+    async def close(self) -> None:
+        self._closing = True
+        await self._current.backend.close()
+
+    @asynccontextmanager
+    async def serving(self) -> AsyncIterator[Served]:
+        """The served pair, held for one request (a swap waits for it before closing the old backend)."""
+        served = self._current
+        served.in_flight += 1
+        try:
+            yield served
+        finally:
+            served.in_flight -= 1
+            if served.in_flight == 0:
+                served._idle.set()
+
+    async def swap(self, release: Release) -> Release:
+        """Serve ``release`` from now on: start its backend, switch, drain and close the old one."""
+        if release.path == self._current.release.path:
+            return release
+        new = self._served(release)
+        try:
+            await new.backend.start()
+        except Exception as e:
+            await new.backend.close()
+            raise ReleaseNotFound(f"{release.path}: cannot serve this release ({e}); still serving "
+                                  f"{self._current.release.version}") from e
+        old, self._current = self._current, new
+        self.swaps += 1
+        await old.drained(self.settings.query_timeout + 5)
+        await old.backend.close()
+        return release
+
+    def liveness(self) -> dict[str, object]:
+        """The process answers: what it serves and how its backend is, whether ready or not."""
+        ready = self.readiness()
+        return {"status": "ok" if ready.ready else "degraded", "release": self.release.version,
+                "uptime_s": round(time.time() - self._started_at, 1), "swaps": self.swaps,
+                "backend": ready.detail, **({"reason": ready.reason} if ready.reason else {})}
+
+    def readiness(self) -> Readiness:
+        """Ready when started, not closing, and the backend can answer a query now."""
+        health = self._current.backend.health()
+        detail = dict(health.detail)
+        if self._closing:
+            return Readiness(False, detail, "shutting down")
+        if not self._started:
+            return Readiness(False, detail, "starting")
+        return Readiness(health.ready, detail, health.reason)
