@@ -1,6 +1,7 @@
 """SHACL shapes: every shape's examples, and the real data's exact validation results.
 
-Each example (and the real data) is validated once each way, exactly as the build does:
+Each example (and the real data) is validated once each way, exactly as the build does
+(all of them up front, over the machine's cores: :mod:`helpers.validation`):
 ``kgpub.build.validate.validate`` with SHACL-SPARQL offloaded to pyoxigraph, and with
 ``offload=False`` (pySHACL does everything). The test asserts both give the same results
 and that those results are the expected ones. An example is validated in a project whose
@@ -22,14 +23,12 @@ from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS
 
 from helpers.projects import ROOT
-from kgpub.build.report import Result, ValidationReport
-from kgpub.build.sources import Sources, load_sources
-from kgpub.build.validate import validate
-from kgpub.settings import DEFAULT_BASE_IRI
+from helpers.shape_inputs import EXAMPLES, REAL_DATA
+from helpers.validation import Outcome, Way
+from kgpub.build.report import Result
 
 SHAPES_DIR = ROOT / "shapes"
 EXAMPLES_DIR = SHAPES_DIR / "examples"
-DATA_FILES = sorted((ROOT / "data").glob("*.ttl"))
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 KJSH = Namespace("https://w3id.org/kjtrade/shapes#")
@@ -43,7 +42,6 @@ RATIO_FOCUS = URIRef(KJD + "ratio/trade-value-growth-1965-2024")
 RATIO_MESSAGE = "Stated ratio 352 disagrees with the cited figures: 77200000000 / 200000000 = 386"
 
 EXAMPLE_NAME = re.compile(r"(?P<shape>[A-Za-z0-9]+)-(?P<kind>valid|invalid-\d\d)\.ttl")
-EXAMPLES = sorted(EXAMPLES_DIR.glob("*.ttl"))
 VALID = [p for p in EXAMPLES if p.name.endswith("-valid.ttl")]
 INVALID = [p for p in EXAMPLES if "-invalid-" in p.name]
 
@@ -65,29 +63,24 @@ def _shape_of(path: Path) -> URIRef:
     return KJSH[path.name.split("-valid")[0].split("-invalid-")[0]]
 
 
-def _project_with(tmp_path: Path, data_files: list[Path]) -> Path:
-    """A project whose data/ holds copies of ``data_files``; ontology/ and shapes/ link to the real ones."""
-    project = tmp_path / "p"
-    (project / "data").mkdir(parents=True)
-    for folder in ("ontology", "shapes"):
-        (project / folder).symlink_to(ROOT / folder)
-    for f in data_files:
-        (project / "data" / f.name).write_bytes(f.read_bytes())
-    return project
+@pytest.fixture(scope="session")
+def outcomes(shape_outcomes: dict[str, Outcome]) -> dict[str, Outcome]:
+    """Every example and the real data, validated once each way (conftest starts it at collection)."""
+    assert set(shape_outcomes) == {p.name for p in EXAMPLES} | {REAL_DATA}
+    return shape_outcomes
 
 
-def _validate_both_ways(tmp_path: Path, data_files: list[Path]) -> tuple[Sources, ValidationReport, ValidationReport]:
-    """Load the project once, validate it offloaded and plain, and check both give the same results."""
-    sources = load_sources(_project_with(tmp_path, data_files), base_iri=DEFAULT_BASE_IRI)
-    assert sources.prefixes.get(KJSH_PREFIX) == str(KJSH), "result shapes would not be named kjsh:..."
-    offloaded = validate(sources)
-    plain = validate(sources, offload=False)
+def _agreeing(outcome: Outcome) -> tuple[Way, Way]:
+    """Both ways, after checking they give the same results (and that result shapes are named kjsh:...)."""
+    assert outcome.kjsh_prefix == str(KJSH), "result shapes would not be named kjsh:..."
+    offloaded, plain = outcome.offloaded, outcome.plain
     assert Counter(offloaded.results) == Counter(plain.results), (
         "offloading SHACL-SPARQL changed the report:\n"
         f"only offloaded: {set(offloaded.results) - set(plain.results)}\n"
         f"only plain: {set(plain.results) - set(offloaded.results)}"
     )
-    return sources, offloaded, plain
+    assert offloaded.graph_results == plain.graph_results
+    return offloaded, plain
 
 
 def _show(results: tuple[Result, ...]) -> str:
@@ -120,11 +113,11 @@ def test_every_shape_is_documented(shapes_graph: Graph) -> None:
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
-def test_example(tmp_path: Path, path: Path, shapes_graph: Graph) -> None:
+def test_example(path: Path, shapes_graph: Graph, outcomes: dict[str, Outcome]) -> None:
     """Offloaded and plain validation agree, and give what the example's name promises."""
     match = EXAMPLE_NAME.fullmatch(path.name)
     assert match, f"{path.name}: not named <Shape>-valid.ttl or <Shape>-invalid-NN.ttl"
-    _, offloaded, plain = _validate_both_ways(tmp_path, [path])
+    offloaded, plain = _agreeing(outcomes[path.name])
     for report in (offloaded, plain):
         if match["kind"] == "valid":
             assert report.results == (), f"{path.name} should conform but gives:\n{_show(report.results)}"
@@ -136,8 +129,8 @@ def test_example(tmp_path: Path, path: Path, shapes_graph: Graph) -> None:
         assert hits, f"{path.name} gives no {severity} from kjsh:{match['shape']}; results:\n{_show(report.results)}"
 
 
-def test_real_data_gives_exactly_the_expected_results(tmp_path: Path) -> None:
-    _, offloaded, plain = _validate_both_ways(tmp_path, DATA_FILES)
+def test_real_data_gives_exactly_the_expected_results(outcomes: dict[str, Outcome]) -> None:
+    offloaded, plain = _agreeing(outcomes[REAL_DATA])
     for report in (offloaded, plain):
         violations = [r for r in report.results if r.severity == "Violation"]
         assert violations == [], f"violations in the real data:\n{_show(tuple(violations))}"
@@ -147,7 +140,4 @@ def test_real_data_gives_exactly_the_expected_results(tmp_path: Path) -> None:
         assert (result.severity, result.shape, result.message) == (
             "Warning", f"{KJSH_PREFIX}:StatedRatioConsistencyShape", RATIO_MESSAGE)
         # The focus node in full, from the report graph (Result.focus is compacted with the data's prefixes).
-        (node,) = report.graph.subjects(RDF.type, SH.ValidationResult)
-        assert report.graph.value(node, SH.focusNode) == RATIO_FOCUS
-        assert report.graph.value(node, SH.sourceShape) == RATIO_SHAPE
-        assert report.graph.value(node, SH.resultSeverity) == SH.Warning
+        assert report.graph_results == ((str(RATIO_FOCUS), str(RATIO_SHAPE), str(SH.Warning)),)

@@ -1,8 +1,11 @@
 """The CLI as a user runs it: a real process, exit codes, stdout and stderr."""
 
+import http.server
 import json
+import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -10,9 +13,11 @@ import pytest
 from helpers.projects import TINY_DATA, write_project
 
 
-def kgpub(*args: str, cwd: Path | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def kgpub(*args: str, cwd: Path | None = None, stdin: str | None = None,
+          env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("KGPUB_")} | (env or {})
     return subprocess.run([sys.executable, "-m", "kgpub", *args], capture_output=True, text=True,
-                          cwd=cwd, input=stdin, timeout=120)
+                          cwd=cwd, input=stdin, timeout=120, env=environment)
 
 
 def test_no_arguments_lists_the_commands() -> None:
@@ -106,3 +111,79 @@ def test_bad_queries_are_clear_errors(tiny_project: Path, query: str, message: s
 def test_query_needs_exactly_one_source_of_query(tiny_project: Path) -> None:
     out = kgpub("query", "--project", str(tiny_project))
     assert out.returncode == 2 and "either as an argument or with --file" in out.stderr
+
+
+NESTED_70 = "SELECT * WHERE { " + "{ " * 70 + "}" * 70 + " }"
+
+
+def test_query_uses_the_configured_limits(tiny_project: Path) -> None:
+    """Regression: the CLI ran every query with the default limits, whatever KGPUB_* said."""
+    refused = kgpub("query", "--project", str(tiny_project), NESTED_70)
+    assert refused.returncode == 2 and "the limit is 64" in refused.stderr
+    allowed = kgpub("query", "--project", str(tiny_project), NESTED_70, env={"KGPUB_MAX_DEPTH": "200"})
+    assert allowed.returncode == 0, allowed.stderr
+    short = kgpub("query", "--project", str(tiny_project), "ASK { ?s ?p ?o }", env={"KGPUB_MAX_QUERY_LENGTH": "5"})
+    assert short.returncode == 2 and "the limit is 5" in short.stderr
+    capped = kgpub("query", "--project", str(tiny_project), "-f", "csv", "SELECT ?s { ?s ?p ?o }",
+                   env={"KGPUB_MAX_ROWS": "2"})
+    assert capped.returncode == 0 and len(capped.stdout.splitlines()) == 3  # header + 2 rows
+    assert "result cut to the first 2 rows" in capped.stderr
+
+
+class _Failing(http.server.BaseHTTPRequestHandler):
+    """A local SPARQL endpoint that answers every request with 500 and counts them."""
+
+    calls = 0
+
+    def do_GET(self) -> None:
+        type(self).calls += 1
+        self.send_response(500)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_POST = do_GET
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_query_honours_allowed_services(tiny_project: Path) -> None:
+    """Regression: KGPUB_ALLOWED_SERVICES was ignored by the CLI (every SERVICE refused)."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Failing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/sparql"
+        query = f"SELECT * {{ SERVICE <{url}> {{ ?s ?p ?o }} }}"
+        refused = kgpub("query", "--project", str(tiny_project), query)
+        assert refused.returncode == 2 and "SERVICE calls are not allowed" in refused.stderr
+        assert _Failing.calls == 0  # refused before any connection
+        allowed = kgpub("query", "--project", str(tiny_project), query, env={"KGPUB_ALLOWED_SERVICES": url})
+        assert _Failing.calls >= 1  # the allowed endpoint was called
+        assert allowed.returncode == 2 and "a SERVICE endpoint failed" in allowed.stderr, allowed.stderr
+        assert "Traceback" not in allowed.stderr
+    finally:
+        server.shutdown()
+
+
+@pytest.mark.slow
+def test_query_survives_a_long_chain_the_server_answers(tiny_project: Path) -> None:
+    """Regression: a 10,000-term + chain killed ``kgpub query`` (exit 139): the big stack was the worker's only."""
+    chain = "SELECT * { BIND(" + "+".join(["1"] * 10_000) + " AS ?x) }"
+    out = kgpub("query", "--project", str(tiny_project), "-f", "csv", chain)
+    assert out.returncode == 0, (out.returncode, out.stderr[-2000:])
+    assert out.stdout.splitlines() == ["x", "10000"]
+
+
+def test_cli_and_server_write_the_same_bytes(tiny_project: Path) -> None:
+    """One serializer: the CLI's CSV/JSON answer is byte for byte what the query path gives the server."""
+    from kgpub.query.checks import QueryLimits
+    from kgpub.query.execute import QueryContext, answer
+    from kgpub.query.protocol import Chosen, FormatChoice, QueryJob
+    from kgpub.release.reader import open_release
+
+    query = "SELECT ?s ?size { ?s <http://example.org/size> ?size } ORDER BY ?s"
+    cli = kgpub("query", "--project", str(tiny_project), "-f", "json", query)
+    assert cli.returncode == 0, cli.stderr
+    ctx = QueryContext.open(open_release(tiny_project / "release"), limits=QueryLimits(), max_rows=10_000)
+    formats = FormatChoice(results=Chosen("json", "application/sparql-results+json"), rdf="n/a")
+    assert cli.stdout.encode() == answer(ctx, QueryJob(query=query, formats=formats)).body
