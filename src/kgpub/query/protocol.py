@@ -179,6 +179,19 @@ def read(stream: BinaryIO) -> Any | None:
     return unpack(frames[0], frames[1])
 
 
+class AsyncReader(Protocol):
+    async def readexactly(self, n: int) -> bytes: ...
+
+
+async def read_async(reader: AsyncReader) -> Any:
+    """The next message on an asyncio stream (``asyncio.IncompleteReadError`` at end of input)."""
+    frames = []
+    for _ in range(2):
+        (size,) = LENGTH.unpack(await reader.readexactly(LENGTH.size))
+        frames.append(await reader.readexactly(size))
+    return unpack(frames[0], frames[1])
+
+
 def write(stream: BinaryIO, message: Any) -> None:
     stream.write(pack(message))
     stream.flush()

@@ -1,5 +1,6 @@
 """The typed messages and their framing: every message type round-trips through pack/unpack and a stream."""
 
+import asyncio
 import io
 
 import pytest
@@ -50,3 +51,16 @@ def test_failures_map_to_the_one_error_registry(code: str, cls: type) -> None:
     assert type(error) is cls and error.message == "m" and error.code == code
     assert Failure.of(error) == Failure(code=code, message="m")
     assert type(from_code("no-such-code", "m")).__name__ == "InternalError"
+
+
+def test_the_async_reader_reads_what_pack_wrote() -> None:
+    async def read_all() -> list[object]:
+        reader = asyncio.StreamReader()
+        reader.feed_data(b"".join(protocol.pack(m) for m in MESSAGES))
+        reader.feed_eof()
+        found = [await protocol.read_async(reader) for _ in MESSAGES]
+        with pytest.raises(asyncio.IncompleteReadError):
+            await protocol.read_async(reader)
+        return found
+
+    assert asyncio.run(read_all()) == MESSAGES

@@ -44,11 +44,7 @@ class _Worker:
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self.proc.stdin.write(protocol.pack(message))
         await self.proc.stdin.drain()
-        frames = []
-        for _ in range(2):
-            (size,) = protocol.LENGTH.unpack(await self.proc.stdout.readexactly(protocol.LENGTH.size))
-            frames.append(await self.proc.stdout.readexactly(size))
-        return protocol.unpack(frames[0], frames[1])
+        return await protocol.read_async(self.proc.stdout)
 
     def kill(self) -> None:
         if self.proc.returncode is None:
