@@ -10,7 +10,8 @@ job goes to the backend, and its answer is kept in a small byte-bounded cache.
 
 from __future__ import annotations
 
-import json
+import functools
+import hashlib
 from dataclasses import dataclass
 
 from kgpub.errors import InputError, UnsupportedFormat
@@ -37,9 +38,10 @@ class QueryRequest:
 class PreparedQuery:
     job: QueryJob
     timeout: float
-    key: str  # determines the answer on one release: the validator's and the cache's input
+    key: str  # SHA-256 of what determines the answer on one release: the cache's key and the validator's input
 
 
+@functools.lru_cache(maxsize=256)  # pure: clients send few distinct Accept headers; cached answers skip the work
 def negotiate(accept: str | None, names: tuple[str, ...]) -> FormatChoice:
     """The answer format for each result kind, decided before dispatch.
 
@@ -69,7 +71,8 @@ class QueryService:
         job = QueryJob(query=request.query, default_graphs=request.default_graphs,
                        named_graphs=request.named_graphs, base_iri=request.base_iri,
                        formats=negotiate(request.accept, request.format))
-        key = json.dumps([job.to_json(), self.settings.max_rows], ensure_ascii=False, sort_keys=True)
+        determined_by = repr((job, self.settings.max_rows))  # frozen dataclasses of str/tuple/None: deterministic
+        key = hashlib.sha256(determined_by.encode("utf-8", "surrogatepass")).hexdigest()
         return PreparedQuery(job=job, timeout=timeout, key=key)
 
     def _timeout(self, requested: float | None) -> float:

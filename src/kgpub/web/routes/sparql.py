@@ -21,7 +21,7 @@ from kgpub.rdf.negotiate import choose
 from kgpub.rdf.serialize import serialize
 from kgpub.site import Served
 from kgpub.web import conditional, pages
-from kgpub.web.deps import ServedDep
+from kgpub.web.deps import SiteDep
 
 router = APIRouter()
 
@@ -34,15 +34,21 @@ Params = list[tuple[str, str]]
 
 @router.head("/sparql", include_in_schema=False)
 @router.get("/sparql", summary="SPARQL query (GET), or the service description")
-async def sparql_get(request: Request, served: ServedDep) -> Response:
+async def sparql_get(request: Request, site: SiteDep) -> Response:
     params = request.query_params.multi_items()
-    if not any(k == "query" for k, _ in params) and not any(k == "update" for k, _ in params):
-        return describe(request, served)
-    return await run_query(request, served, params)
+    async with site.serving() as served:  # one release for the whole request, whatever a swap does
+        if not any(k == "query" for k, _ in params) and not any(k == "update" for k, _ in params):
+            return describe(request, served)
+        return await run_query(request, served, params)
 
 
 @router.post("/sparql", summary="SPARQL query (POST form-encoded or application/sparql-query)")
-async def sparql_post(request: Request, served: ServedDep) -> Response:
+async def sparql_post(request: Request, site: SiteDep) -> Response:
+    async with site.serving() as served:  # one release for the whole request, whatever a swap does
+        return await _post(request, served)
+
+
+async def _post(request: Request, served: Served) -> Response:
     content_type, _, parameters = (request.headers.get("content-type") or "").partition(";")
     content_type = content_type.strip().lower()
     if content_type not in (FORM, DIRECT, UPDATE):
