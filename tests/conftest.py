@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from helpers.readme import command
 
 from helpers.fresh_copy import FreshCopy
 from helpers.projects import copy_project, write_project
 from helpers.published import PublishedGraph
+from helpers.readme import command
 from helpers.shape_inputs import shape_inputs
 from helpers.stash import FRESH_COPY, SHAPE_RUNS
 from helpers.validation import Background, validate_all

@@ -5,9 +5,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers.readme import README, ROOT, command
 
 from helpers.fresh_copy import FreshCopy
+from helpers.readme import README, ROOT, command
 from helpers.stash import FRESH_COPY
 from kgpub.cli.commands import cli
 from kgpub.settings import ENV_PREFIX, Settings
