@@ -44,3 +44,13 @@ def copy_project(dest: Path) -> Path:
     for folder in ("ontology", "data", "shapes"):
         shutil.copytree(ROOT / folder, dest / folder)
     return dest
+
+
+def project_with(dest: Path, data_files: list[Path]) -> Path:
+    """A project whose data/ holds copies of ``data_files``; ontology/ and shapes/ link to this repository's."""
+    (dest / "data").mkdir(parents=True)
+    for folder in ("ontology", "shapes"):
+        (dest / folder).symlink_to(ROOT / folder)
+    for f in data_files:
+        (dest / "data" / f.name).write_bytes(f.read_bytes())
+    return dest

@@ -15,7 +15,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers.projects import ROOT
+from helpers.projects import project_with
 
 KJSH = "https://w3id.org/kjtrade/shapes#"
 SH = "http://www.w3.org/ns/shacl#"
@@ -58,13 +58,7 @@ def validate_both_ways(files: list[str]) -> Outcome:
 
     tmp = Path(tempfile.mkdtemp(prefix="kgpub-shapes-"))
     try:
-        project = tmp / "p"
-        (project / "data").mkdir(parents=True)
-        for folder in ("ontology", "shapes"):
-            (project / folder).symlink_to(ROOT / folder)
-        for name in files:
-            path = Path(name)
-            (project / "data" / path.name).write_bytes(path.read_bytes())
+        project = project_with(tmp / "p", [Path(name) for name in files])
         sources = load_sources(project, base_iri=DEFAULT_BASE_IRI)
         return Outcome(kjsh_prefix=sources.prefixes.get("kjsh"), offloaded=_way(validate(sources)),
                        plain=_way(validate(sources, offload=False)))

@@ -1,4 +1,4 @@
-"""A small byte-bounded LRU cache of answers, keyed by their validator (same release, same request)."""
+"""A small byte-bounded LRU cache of answers, keyed by the digest of the prepared job (one release each)."""
 
 from __future__ import annotations
 
@@ -27,10 +27,3 @@ class AnswerCache:
         while self._bytes > self.limit:
             _, old = self._items.popitem(last=False)
             self._bytes -= len(old.body)
-
-    @property
-    def size_bytes(self) -> int:
-        return self._bytes
-
-    def __len__(self) -> int:
-        return len(self._items)

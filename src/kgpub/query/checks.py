@@ -22,6 +22,7 @@ from kgpub.errors import QueryRejected
 if TYPE_CHECKING:
     from kgpub.settings import Settings
 
+
 @dataclass(frozen=True, kw_only=True)
 class QueryLimits:
     """What a query may be; :meth:`from_settings` is the one place they come from for the CLI and the server."""

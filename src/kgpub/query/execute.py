@@ -95,13 +95,12 @@ def run(store: Store, query: str, *, limits: QueryLimits, default: DefaultDatase
     if default_graphs is not None or named_graphs is not None:
         kwargs["default_graph"] = [NamedNode(g) for g in default_graphs or ()] or [EMPTY_GRAPH]
         kwargs["named_graphs"] = [NamedNode(g) for g in named_graphs or ()]
-    elif "FROM" not in found.keywords:
-        if default.stored:
-            pass
-        elif default.graphs is None:
-            kwargs["use_default_graph_as_union"] = True
-        else:
-            kwargs["default_graph"] = [NamedNode(g) for g in default.graphs] or [EMPTY_GRAPH]
+    elif "FROM" in found.keywords or default.stored:
+        pass  # the query's own dataset, or the store's default graph: pyoxigraph's defaults
+    elif default.graphs is None:
+        kwargs["use_default_graph_as_union"] = True
+    else:
+        kwargs["default_graph"] = [NamedNode(g) for g in default.graphs] or [EMPTY_GRAPH]
     try:
         return store.query(query, base_iri=base_iri, **kwargs)  # type: ignore[arg-type]
     except RuntimeError as e:

@@ -10,7 +10,7 @@ from pyoxigraph import Store
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SH
 
-from helpers.projects import ROOT, write_project
+from helpers.projects import ROOT, project_with, write_project
 from kgpub.build import shacl_sparql
 from kgpub.build.bridge import to_rdflib
 from kgpub.build.report import Result
@@ -19,16 +19,6 @@ from kgpub.build.validate import validate
 from kgpub.settings import DEFAULT_BASE_IRI
 
 TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
-
-
-def project_with(tmp_path: Path, data_files: list[Path]) -> Path:
-    project = tmp_path / "p"
-    (project / "data").mkdir(parents=True)
-    for folder in ("ontology", "shapes"):
-        (project / folder).symlink_to(ROOT / folder)
-    for f in data_files:
-        (project / "data" / f.name).write_bytes(f.read_bytes())
-    return project
 
 
 def both_ways(sources: Sources) -> tuple[set[Result], set[Result]]:
@@ -55,7 +45,8 @@ def _targeted_sparql_constraints(shapes: Graph) -> set[tuple[object, object]]:
 
 
 def test_the_real_shapes_are_offloaded(tmp_path: Path) -> None:
-    sources = load_sources(project_with(tmp_path, sorted((ROOT / "data").glob("*.ttl"))), base_iri=DEFAULT_BASE_IRI)
+    project = project_with(tmp_path / "p", sorted((ROOT / "data").glob("*.ttl")))
+    sources = load_sources(project, base_iri=DEFAULT_BASE_IRI)
     shapes = to_rdflib(sources.graph("shapes"))
     plan = _plan(sources, shapes)
     expected = _targeted_sparql_constraints(shapes)
