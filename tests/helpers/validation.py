@@ -25,8 +25,10 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 @dataclass(frozen=True)
 class Way:
     results: tuple[object, ...]  # kgpub.build.report.Result, in report order
-    conforms: bool
+    conforms: bool  # SHACL's verdict: no results at all
+    publishable: bool  # the publication gate: no violations
     graph_results: tuple[tuple[str, str, str], ...]  # (focus node, source shape, severity) IRIs of every result
+    dangling: tuple[str, ...]  # predicates of blank node objects the report graph does not describe
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,10 @@ def _way(report: object) -> Way:
         (name(graph.value(n, URIRef(SH + "focusNode"))), name(graph.value(n, URIRef(SH + "sourceShape"))),
          name(graph.value(n, URIRef(SH + "resultSeverity"))))
         for n in graph.subjects(URIRef(RDF_TYPE), URIRef(SH + "ValidationResult"))))
-    return Way(results=report.results, conforms=report.conforms, graph_results=facts)  # type: ignore[attr-defined]
+    subjects = set(graph.subjects())
+    dangling = tuple(sorted({str(p) for _, p, o in graph if isinstance(o, BNode) and o not in subjects}))
+    return Way(results=report.results, conforms=report.conforms,  # type: ignore[attr-defined]
+               publishable=report.publishable, graph_results=facts, dangling=dangling)  # type: ignore[attr-defined]
 
 
 def validate_both_ways(files: list[str]) -> Outcome:

@@ -43,7 +43,7 @@ def build(settings: Settings) -> BuildResult:
     staging = Store()
     staging.extend(sources.all_quads())
     report = validate(sources, store=staging)
-    if not report.conforms:
+    if not report.publishable:
         raise ValidationFailed(report.summary, report_text=report.text())
     return BuildResult(release=writer.write(draft(settings, sources, report), settings.releases_dir), report=report)
 
@@ -58,8 +58,9 @@ def draft(settings: Settings, sources: Sources, report: ValidationReport) -> wri
         sources=[SourceEntry(path=f.path.relative_to(sources.project).as_posix(),
                              graph=sources.graph_names[f.folder].value, sha256=f.sha256, triples=f.triples)
                  for f in sources.files],
-        validation=ValidationSummary(conforms=report.conforms, violations=report.count("Violation"),
-                                     warnings=report.count("Warning"), info=report.count("Info")),
+        validation=ValidationSummary(conforms=report.conforms, publishable=report.publishable,
+                                     violations=report.count("Violation"), warnings=report.count("Warning"),
+                                     info=report.count("Info")),
     )
     result.add_file("validation.ttl", writer.graph_file(report_graph.value, "turtle", prefixes={"sh": SH}))
     result.add_file("validation.txt", lambda _: report.text().encode("utf-8"))

@@ -1,7 +1,9 @@
 """The validation report: results as people read them, and the report graph as SHACL says it.
 
-``conforms`` is our publication gate (no ``sh:Violation``); the RDF report graph keeps
-what pySHACL says, per SHACL 1.0.
+Two verdicts, kept apart by name: :attr:`ValidationReport.conforms` is SHACL's (SHACL 1.0
+§3.6.1.1: true if and only if there are no results at all, whatever their severity; the
+report graph's ``sh:conforms`` says the same), and :attr:`ValidationReport.publishable` is
+our publication gate (no ``sh:Violation``: warnings and info are published with the release).
 """
 
 from __future__ import annotations
@@ -29,18 +31,27 @@ class Result:
 
 @dataclass(frozen=True, kw_only=True)
 class ValidationReport:
-    conforms: bool
     results: tuple[Result, ...]
-    graph: Graph  # the sh:ValidationReport as RDF
+    graph: Graph  # the sh:ValidationReport as RDF; its sh:conforms is :attr:`conforms`
+
+    @property
+    def conforms(self) -> bool:
+        """SHACL's verdict: no validation results at all, whatever their severity."""
+        return not self.results
+
+    @property
+    def publishable(self) -> bool:
+        """Our publication gate: no ``sh:Violation`` (warnings and info do not block a release)."""
+        return self.count("Violation") == 0
 
     def count(self, severity: str) -> int:
         return sum(r.severity == severity for r in self.results)
 
     @property
     def summary(self) -> str:
+        """One line: ``Validation: no violations, 1 warning`` (``no results`` when there are none)."""
         v, w, i = (self.count(s) for s in ("Violation", "Warning", "Info"))
-        verdict = "conforms" if self.conforms else "does NOT conform"
-        return f"Validation {verdict}: {v} violation(s), {w} warning(s), {i} info"
+        return f"Validation: {counts(v, w, i, other=len(self.results) - v - w - i)}"
 
     def text(self) -> str:
         lines = [self.summary]
@@ -51,6 +62,23 @@ class ValidationReport:
             lines += [f"  value: {r.value}"] if r.value else []
         return "\n".join(lines) + "\n"
 
+
+def counts(violations: int, warnings: int, info: int, *, other: int = 0) -> str:
+    """``no violations, 1 warning``; ``2 violations, 3 warnings, 1 info result``; ``no results`` when all are 0.
+
+    ``other`` counts results of a severity SHACL does not define (a shape may name any IRI).
+    """
+    if violations == warnings == info == other == 0:
+        return "no results"
+    parts = [_plural(violations, "violation") if violations else "no violations"]
+    parts += [_plural(warnings, "warning")] if warnings else []
+    parts += [_plural(info, "info result")] if info else []
+    parts += [_plural(other, "result") + " of another severity"] if other else []
+    return ", ".join(parts)
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 class Namer:

@@ -11,7 +11,10 @@ each such target and constraint is run **once** on pyoxigraph for all focus node
   as a sub-select (what pre-binding ``$this`` means for the queries accepted below), and
   removed from pySHACL's copy; its results are built exactly as pySHACL builds them
   (one per distinct solution, ``sh:value`` defaulting to the focus node, ``{?var}``
-  substituted into the shape's and the constraint's messages).
+  substituted into the shape's and the constraint's messages). Like pySHACL's, the report
+  describes every blank node it names: ``sh:sourceConstraint`` (the ``sh:sparql`` value,
+  SHACL 1.0 §5.3.2) and a blank ``sh:sourceShape`` come with their triples in the shapes,
+  a blank focus node or value with its triples in the data.
 
 Whatever this module cannot prove equivalent stays with pySHACL: property shapes, shapes
 used inside other shapes, queries with sub-selects, MINUS, VALUES, aggregation, LIMIT,
@@ -55,6 +58,7 @@ class _Constraint:
     query: str  # the bulk query: targets joined in, prefixes declared
     severity: Node
     messages: tuple[Literal, ...]
+    description: tuple[tuple[Node, Node, Node], ...] = ()  # the triples of the constraint and shape, if blank
 
 
 def check_queries(shapes: Graph) -> None:
@@ -110,7 +114,44 @@ def run(constraints: Iterable[_Constraint], store: Store, default_graphs: list[N
             if key in seen:
                 continue
             seen.add(key)
+            named = [row[k] for k in ("this", "value", "path") if k in row]  # what the result holds
             _add_result(report, report_node, c, row)
+            for term in named:
+                if isinstance(term, BNode):
+                    _describe(store, default_graphs, term, report)
+        if seen:  # the results name the constraint (and a blank node shape): describe them
+            for triple in c.description:
+                report.add(triple)
+
+
+def _describe(store: Store, default_graphs: list[NamedNode], node: BNode, report: Graph) -> None:
+    """Add a blank node of the data to ``report`` with its triples, and those of the blank nodes they reach."""
+    pending, seen = [node], {node}
+    while pending:
+        subject = BlankNode(pending.pop())
+        for graph in default_graphs:
+            for quad in store.quads_for_pattern(subject, None, None, graph):
+                triple = (_rdflib(quad.subject), _rdflib(quad.predicate), _rdflib(quad.object))
+                report.add(triple)
+                if isinstance(triple[2], BNode) and triple[2] not in seen:
+                    seen.add(triple[2])
+                    pending.append(triple[2])
+
+
+def _description(shapes: Graph, *nodes: Node) -> tuple[tuple[Node, Node, Node], ...]:
+    """The triples of the blank nodes among ``nodes`` and of the blank nodes they reach (not the IRIs')."""
+    found: list[tuple[Node, Node, Node]] = []
+    pending, seen = list(nodes), set(nodes)
+    while pending:
+        subject = pending.pop()
+        if not isinstance(subject, BNode):
+            continue
+        for p, o in shapes.predicate_objects(subject):
+            found.append((subject, p, o))
+            if isinstance(o, BNode) and o not in seen:
+                seen.add(o)
+                pending.append(o)
+    return tuple(found)
 
 
 def _add_result(report: Graph, report_node: Node, c: _Constraint, row: dict[str, Node]) -> None:
@@ -145,7 +186,7 @@ def _constraint(shapes: Graph, shape: URIRef | BNode, node: Node, targets: list[
         return None
     severity = shapes.value(shape, SH.severity) or SH.Violation
     return _Constraint(shape=shape, node=node, query=prefixes + query, severity=severity,
-                       messages=tuple(extra + shape_messages))
+                       messages=tuple(extra + shape_messages), description=_description(shapes, node, shape))
 
 
 def _bulk_query(select: str, targets: list[str]) -> str | None:

@@ -10,10 +10,12 @@ from pathlib import Path
 
 from kgpub.rdf.formats import Format
 
-FORMAT = "kgpub-release-4"
+FORMAT = "kgpub-release-5"
 """Layout version, part of the release version: a release laid out differently is another release.
-4: the manifest counts distinct triples per graph. 3: the store also holds the knowledge graph as its default graph."""
-STORED_DEFAULT_FORMATS = ("kgpub-release-3", FORMAT)  # layouts whose store's default graph is the KG's union
+5: the manifest's ``validation.conforms`` is SHACL's (no results at all), ``validation.publishable`` the
+gate (no violations); up to 4, ``conforms`` was the gate. 4: the manifest counts distinct triples per graph.
+3: the store also holds the knowledge graph as its default graph."""
+STORED_DEFAULT_FORMATS = ("kgpub-release-3", "kgpub-release-4", FORMAT)  # the store's default graph is the KG's union
 MANIFEST = "manifest.json"
 CURRENT = "current"
 STORE = "store"

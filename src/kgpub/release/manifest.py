@@ -25,10 +25,20 @@ class SourceEntry:
 
 @dataclass(frozen=True, kw_only=True)
 class ValidationSummary:
-    conforms: bool  # no violations (our publication gate)
+    conforms: bool  # SHACL's sh:conforms, as validation.ttl says: no results at all, whatever their severity
+    publishable: bool  # our publication gate: no violations (warnings and info are published)
     violations: int
     warnings: int
     info: int
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ValidationSummary:
+        """A manifest's ``validation``, of any layout: up to layout 4 it had no ``publishable`` and its
+        ``conforms`` meant no violations (the gate); SHACL's verdict is then read from the counts."""
+        if "publishable" not in data and "conforms" in data:
+            data = {**data, "publishable": data["conforms"], "conforms": not any(
+                data.get(k) for k in ("violations", "warnings", "info"))}
+        return cls(**data)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -79,7 +89,7 @@ class Manifest:
                 prefixes={str(k): str(v) for k, v in data.get("prefixes", {}).items()},
                 base_iri=data.get("base_iri"),
                 sources=[SourceEntry(**s) for s in data.get("sources", [])],
-                validation=ValidationSummary(**validation) if validation else None,
+                validation=ValidationSummary.from_dict(validation) if validation else None,
                 files={str(n): FileEntry(**f) for n, f in data.get("files", {}).items()},
             )
         except (TypeError, ValueError, AttributeError) as e:

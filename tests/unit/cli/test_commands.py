@@ -30,13 +30,18 @@ def test_no_arguments_lists_the_commands() -> None:
 
 def test_validate_exit_codes(tiny_project: Path, tmp_path: Path) -> None:
     ok = kgpub("validate", "--project", str(tiny_project))
-    assert ok.returncode == 0, ok.stderr
-    assert "Validation conforms: 0 violation(s), 1 warning(s)" in ok.stdout
+    assert ok.returncode == 0, ok.stderr  # warnings only: the gate lets it through
+    assert ok.stdout.startswith("Validation: no violations, 1 warning\n")
     assert "WARNING: Unusually large size" in ok.stdout
+    assert "conform" not in ok.stdout.lower()  # it has a result: SHACL says it does not conform
     bad = write_project(tmp_path / "bad", data=TINY_DATA + "ex:c a ex:Thing .\n")
     out = kgpub("validate", "--project", str(bad))
     assert out.returncode == 1
+    assert out.stdout.startswith("Validation: 1 violation, 1 warning\n")
     assert "VIOLATION: A thing needs a label" in out.stdout and "focus: ex:c" in out.stdout
+    clean = write_project(tmp_path / "clean", data=TINY_DATA.replace("ex:size 300", "ex:size 30"))
+    out = kgpub("validate", "--project", str(clean))
+    assert (out.returncode, out.stdout) == (0, "Validation: no results\n")
 
 
 def test_validate_defaults_to_the_current_directory(tiny_project: Path) -> None:
@@ -65,13 +70,15 @@ def test_build_failure_reports_and_publishes_nothing(tmp_path: Path) -> None:
     bad = write_project(tmp_path / "bad", data=TINY_DATA + "ex:c a ex:Thing .\n")
     out = kgpub("build", "--project", str(bad))
     assert out.returncode == 1
-    assert "VIOLATION" in out.stdout and "nothing was published" in out.stderr
+    assert "VIOLATION" in out.stdout
+    assert "error: Validation: 1 violation, 1 warning; nothing was published" in out.stderr
     assert not (bad / "release").exists()
 
 
 def test_build_then_dump_and_query(tiny_project: Path, tmp_path: Path) -> None:
     built = kgpub("build", "--project", str(tiny_project))
     assert built.returncode == 0 and "Release " in built.stdout
+    assert built.stdout.startswith("Validation: no violations, 1 warning\n\nWARNING: Unusually large size")
     dump = kgpub("dump", "--project", str(tiny_project), "--format", "ntriples")
     assert dump.returncode == 0 and '<http://example.org/a> <http://www.w3.org/2000/01/rdf-schema#label> "A"@en .' \
         in dump.stdout

@@ -29,7 +29,7 @@ def test_build_writes_a_complete_release(tiny_project: Path) -> None:
     assert (tiny_project / "release" / "current").resolve() == rel.path
     manifest = rel.manifest
     assert manifest.version == rel.path.name
-    assert manifest.validation == ValidationSummary(conforms=True, violations=0, warnings=1, info=0)
+    assert manifest.validation == ValidationSummary(conforms=False, publishable=True, violations=0, warnings=1, info=0)
     assert set(manifest.files) == {p.name for p in rel.path.iterdir()} - {"store", "manifest.json"}
     for name, entry in manifest.files.items():
         data = (rel.path / name).read_bytes()
