@@ -63,6 +63,20 @@ class ValidationFailed(KgpubError):
         self.report_text = report_text
 
 
+class UnverifiedLinks(KgpubError):
+    """Links into other knowledge graphs without a verified row in the checked mapping; nothing was published."""
+
+    status = 422
+    code = "unverified_links"
+    exit_code = 1
+
+    def __init__(self, problems: list[str], *, mapping: str) -> None:
+        listed = "".join(f"\n  - {p}" for p in problems)
+        super().__init__(f"{len(problems)} problem(s) with links into other knowledge graphs: every published "
+                         f"link needs a verified row in {mapping}; nothing was published:{listed}")
+        self.problems, self.mapping = problems, mapping
+
+
 class QuerySyntaxError(InputError):
     """A SPARQL query does not parse."""
 

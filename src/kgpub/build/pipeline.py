@@ -1,9 +1,10 @@
 """The build: load the sources, validate them, and write them as a release.
 
 ``build(settings)`` is the whole pipeline of ``kgpub build``: strict parsing
-(:mod:`kgpub.build.sources`), SHACL validation (:mod:`kgpub.build.validate`), then one
-:class:`~kgpub.release.writer.Draft` handed to :func:`kgpub.release.writer.write`.
-Violations stop it before anything is written.
+(:mod:`kgpub.build.sources`), the check of links into other knowledge graphs against
+``data/links.csv`` (:mod:`kgpub.build.links`), SHACL validation (:mod:`kgpub.build.validate`),
+then one :class:`~kgpub.release.writer.Draft` handed to :func:`kgpub.release.writer.write`.
+An unverified link or a violation stops it before anything is written.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from dataclasses import dataclass
 
 from pyoxigraph import Store
 
+from kgpub.build import links
 from kgpub.build.bridge import from_rdflib
 from kgpub.build.examples import example_queries
 from kgpub.build.report import ValidationReport
 from kgpub.build.sources import KNOWLEDGE_GRAPH, Sources, graph_name, load_sources
 from kgpub.build.validate import validate
-from kgpub.errors import ValidationFailed
+from kgpub.errors import UnverifiedLinks, ValidationFailed
 from kgpub.release import writer
 from kgpub.release.manifest import SourceEntry, ValidationSummary
 from kgpub.release.reader import Release
@@ -38,8 +40,10 @@ class BuildResult:
 
 
 def build(settings: Settings) -> BuildResult:
-    """Load, validate and write a release; raises ValidationFailed and writes nothing on violations."""
+    """Load, check links, validate and write a release; on UnverifiedLinks or ValidationFailed nothing is written."""
     sources = load_sources(settings.project, base_iri=settings.base_iri)
+    if unverified := links.problems(sources):
+        raise UnverifiedLinks(unverified, mapping=links.MAPPING.as_posix())
     staging = Store()
     staging.extend(sources.all_quads())
     report = validate(sources, store=staging)
