@@ -5,7 +5,8 @@ answers (server and CLI alike), dumps, the validation report, the Service Descri
 A row cap is reported, never silent: SELECT results are written here in the four W3C
 formats (JSON, XML, CSV, TSV; checked against pyoxigraph's parsers in the tests) so that
 writing can stop after N rows; ASK results use pyoxigraph's serializer, and triples and
-quads go through pyoxigraph's serializers behind a counting iterator.
+quads go through pyoxigraph's serializers behind a counting iterator, except JSON-LD with a
+context, which :mod:`kgpub.rdf.jsonld` compacts (the dumps).
 """
 
 from __future__ import annotations
@@ -25,12 +26,14 @@ from pyoxigraph import (
     QueryBoolean,
     QueryResultsFormat,
     QuerySolutions,
+    RdfFormat,
     Triple,
 )
 from pyoxigraph import (
     serialize as ox_serialize,
 )
 
+from kgpub.rdf import jsonld
 from kgpub.rdf.formats import Format, Kind
 
 T = TypeVar("T")
@@ -46,10 +49,11 @@ class Serialized:
 
 
 def serialize(content: Content, fmt: Format, *, prefixes: dict[str, str] | None = None,
-              max_rows: int | None = None) -> Serialized:
+              context: jsonld.Context | None = None, max_rows: int | None = None) -> Serialized:
     """``content`` in ``fmt``: SELECT/ASK results in a results format, triples or quads in an RDF format.
 
     At most ``max_rows`` rows, triples or quads are written; ``truncated`` says whether more were there.
+    With a ``context``, JSON-LD is written compacted with it, inline (triples only); other formats ignore it.
     """
     if isinstance(content, QueryBoolean):
         assert isinstance(fmt.oxigraph, QueryResultsFormat)
@@ -65,6 +69,8 @@ def serialize(content: Content, fmt: Format, *, prefixes: dict[str, str] | None 
     if fmt.kind is not Kind.RDF:
         raise ValueError(f"{fmt.label} is not an RDF format")
     statements = _Capped(content, max_rows)
+    if context is not None and fmt.oxigraph == RdfFormat.JSON_LD:
+        return Serialized(jsonld.compact(statements, context), statements.count, statements.truncated)
     data = ox_serialize(statements, format=fmt.oxigraph, prefixes=prefixes or {})  # type: ignore[arg-type]
     assert data is not None  # no output given: pyoxigraph returns the bytes
     return Serialized(data, statements.count, statements.truncated)

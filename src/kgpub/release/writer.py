@@ -1,11 +1,12 @@
 """Write a release: ``write(draft, root) -> Release``, the one way a release folder comes to be.
 
 The writer canonicalizes the draft's quads (RDFC-1.0 blank node labels, duplicates dropped,
-a stable order), renders the dumps and the draft's extra files, hashes everything, writes
+a stable order), renders the dumps (JSON-LD compacted with the release's context, which is
+also published as ``context.jsonld``) and the draft's extra files, hashes everything, writes
 the manifest, renames the folder into place and switches ``current``. The same sources give
 byte-identical files; the version is the start of a SHA-256 over the layout version, the
-N-Quads dump and every extra file, so any change to what is published is a new version.
-A release that already exists is reused, not rewritten.
+N-Quads dump, the JSON-LD context and every extra file, so any change to what is published
+is a new version. A release that already exists is reused, not rewritten.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pathlib import Path
 from pyoxigraph import BlankNode, CanonicalizationAlgorithm, Dataset, DefaultGraph, NamedNode, Quad, Store, Triple
 
 from kgpub import __version__
+from kgpub.rdf import jsonld
 from kgpub.rdf.formats import BY_NAME, DUMP_FORMATS
 from kgpub.rdf.serialize import serialize
 from kgpub.release import layout
@@ -60,7 +62,8 @@ class Draft:
 
     def add_file(self, name: str, render: Render) -> None:
         """One more file in the release (a report, VoID, pages): rendered from the canonical content."""
-        if name in self.files or name == layout.MANIFEST or name.startswith(layout.DUMP_STEM + "."):
+        reserved = (layout.MANIFEST, jsonld.CONTEXT_NAME)
+        if name in self.files or name in reserved or name.startswith(layout.DUMP_STEM + "."):
             raise ValueError(f"{name}: a release file of that name exists already")
         self.files[name] = render
 
@@ -93,14 +96,16 @@ def _render(draft: Draft) -> tuple[str, Canonical, dict[str, bytes]]:
     defaults = {NamedNode(g) for g in draft.default_graphs}
     triples = sorted(dict.fromkeys(q.triple for q in quads if q.graph_name in defaults),
                      key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+    context = jsonld.Context.of(prefixes, triples=triples)  # the JSON-LD dump holds the knowledge graph
     files: dict[str, bytes] = {}
     for fmt in DUMP_FORMATS:
-        data = serialize(quads if fmt.quads else triples, fmt, prefixes=prefixes).body
+        data = serialize(quads if fmt.quads else triples, fmt, prefixes=prefixes, context=context).body
         files[layout.dump_name(fmt)] = data
         files[layout.dump_name(fmt, gz=True)] = gzip.compress(data, compresslevel=9, mtime=0)
     content = Canonical(quads=quads, knowledge_graph=triples, prefixes=prefixes)
     digest = hashlib.sha256(layout.FORMAT.encode() + b"\n" + files[layout.dump_name(BY_NAME["nquads"])])
-    for name, render in sorted(draft.files.items()):
+    renders: dict[str, Render] = {**draft.files, jsonld.CONTEXT_NAME: lambda _: context.render()}
+    for name, render in sorted(renders.items()):
         files[name] = render(content)
         digest.update(b"\0" + name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
     return digest.hexdigest()[:16], content, files

@@ -21,7 +21,7 @@ from kgpub.errors import KgpubError
 from kgpub.site import Site
 from kgpub.web import errors
 from kgpub.web.conditional import ETagMiddleware
-from kgpub.web.routes import meta, sparql
+from kgpub.web.routes import context, meta, sparql
 
 EXPOSED_HEADERS = ["ETag", "X-Result-Count", "X-Result-Truncated", "X-Result-Limit", "X-Query-Timeout", "Warning"]
 
@@ -40,6 +40,7 @@ def create_app(site: Site) -> FastAPI:
     app.state.site = site
     app.include_router(sparql.router)
     app.include_router(meta.router)
+    app.include_router(context.router)
     app.add_exception_handler(KgpubError, errors.kgpub_error)
     app.add_exception_handler(StarletteHTTPException, errors.http_error)
     app.add_exception_handler(RequestValidationError, errors.validation_error)
