@@ -237,8 +237,9 @@ def test_fact_07_earlier_vertical_division(store: PublishedGraph) -> None:
         store,
         """
         SELECT ?importer ?partner ?direction ?goods WHERE {
-          finding:earlier-vertical-division kjt:refArea ?importer ; kjt:counterpartArea ?partner .
-          { finding:earlier-vertical-division kjt:importedGoods ?goods BIND ("import" AS ?direction) }
+          finding:earlier-vertical-division kjt:refArea ?importer .
+          { finding:earlier-vertical-division kjt:importedGoods ?goods ; kjt:importedFrom ?partner
+            BIND ("import" AS ?direction) }
           UNION
           { finding:earlier-vertical-division kjt:exportedGoods ?goods BIND ("export" AS ?direction) }
         }""",
@@ -246,8 +247,10 @@ def test_fact_07_earlier_vertical_division(store: PublishedGraph) -> None:
     assert rows == {
         (iri(KR), iri(JP), Literal("import"), iri(KJD + "concept/industry/textiles")),
         (iri(KR), iri(JP), Literal("import"), iri(KJD + "concept/industry/chemical-machinery")),
-        (iri(KR), iri(JP), Literal("export"), iri(KJD + "concept/goods-type/finished-products")),
+        (iri(KR), None, Literal("export"), iri(KJD + "concept/goods-type/finished-products")),
     }
+    # the article says Korea "exported finished products", not to whom: no destination
+    assert not select(store, "SELECT * { finding:earlier-vertical-division kjt:counterpartArea ?c }")
 
 
 def test_fact_08_rising_intermediate_goods_share(store: PublishedGraph) -> None:

@@ -458,7 +458,7 @@ EXPECTED: dict[str, bool | dict] = {
     "24-earlier-trade-direction.rq": {
         "vars": ["country", "partner", "direction", "goods", "period"],
         "rows": [
-            ("KR", "JP", "export", "Finished products", "previously"),
+            ("KR", None, "export", "Finished products", "previously"),  # the article names no destination
             ("KR", "JP", "import", "Chemical machinery", "previously"),
             ("KR", "JP", "import", "Textiles", "previously"),
         ],
