@@ -393,6 +393,7 @@ def generate(source: Path, out: Path, triples: int, seed: int) -> dict[str, obje
         p.observations = _observations(cloner, real, obs_templates, countries, wanted, rng)
 
     handle.close()
+    _map_synthetic_links(source, out)
     info = {
         "generator": "bench/generate.py", "seed": seed, "source": str(source), "requested_triples": triples,
         "real_triples": real.total_triples, "real_triples_per_folder": real.per_folder,
@@ -495,6 +496,23 @@ def _english_label(real: RealData, concept: str) -> str:
         if p in (SKOS + "prefLabel", RDFS + "label") and isinstance(o, Literal) and o.language == "en":
             return o.value
     return concept.rsplit("/", 1)[-1]
+
+
+def _map_synthetic_links(source: Path, out: Path) -> None:
+    """The real data/links.csv plus one row per link that cloning made (the build refuses unmapped links).
+
+    Clones copy their templates' links (GeoNames, DBpedia, a closeMatch, renamed Wikidata IDs):
+    benchmark data, not identifiers anyone checked, and the rows say so."""
+    from kgpub.build.links import COLUMNS, MAPPING, published_links
+
+    mapping = source / MAPPING
+    lines = mapping.read_text(encoding="utf-8").splitlines() if mapping.is_file() else [",".join(COLUMNS)]
+    triples = (parse(path=out / "data" / SYNTHETIC_FILE, format=RdfFormat.TURTLE))
+    links = published_links(((t.subject, t.predicate, t.object) for t in triples), base_iri=KJD.removesuffix("id/"))
+    today = time.strftime("%Y-%m-%d")
+    lines += [f"{link.local},{link.relation},{link.target},true,synthetic benchmark data from bench/generate.py: "
+              f"not a checked identifier,{today}" for link in sorted(links)]
+    (out / MAPPING).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def _prepare(source: Path, out: Path) -> None:

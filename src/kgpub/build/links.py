@@ -14,7 +14,11 @@ object is an IRI of another knowledge graph:
 The checked mapping is ``data/links.csv`` (:data:`COLUMNS`), one row per published link:
 ``local_iri`` (ours), ``relation`` (a prefixed name such as ``owl:sameAs``, or a full IRI),
 ``target_iri``, ``verified`` (``true``/``false``), ``source`` (where the identifier was
-checked and what it says) and ``checked_on`` (``YYYY-MM-DD``). :func:`problems` lists every
+checked and what it says) and ``checked_on`` (``YYYY-MM-DD``). A row whose ``local_iri`` is
+:data:`ANY` (``*``) verifies the target for that relation on every resource of ours: for
+values from an authority table, such as a currency code on each of many observations, where
+what is checked is the target itself, not an identity; identity and mapping links
+(:data:`MAPPING_PROPERTIES`) always need a row per resource. :func:`problems` lists every
 published link without a row or whose row is not verified, and every malformed row; the
 build publishes nothing while there is one.
 """
@@ -33,6 +37,7 @@ from kgpub.build.sources import KNOWLEDGE_GRAPH, Sources
 
 MAPPING = Path("data") / "links.csv"  # inside the project folder
 COLUMNS = ("local_iri", "relation", "target_iri", "verified", "source", "checked_on")
+ANY = "*"  # local_iri of a row that verifies a value link for every resource of ours
 
 OWL = "http://www.w3.org/2002/07/owl#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -155,7 +160,7 @@ def problems(sources: Sources) -> list[str]:
     by_pair = {(row.link.local, row.link.target): row for row in rows}
     for link in sorted(published_links(triples, base_iri=sources.base_iri)):
         shown = f"<{link.local}> {_compact(link.relation, prefixes)} <{link.target}>"
-        row = by_link.get(link)
+        row = by_link.get(link) or by_link.get(Link(ANY, link.relation, link.target))
         other = by_pair.get((link.local, link.target))
         if row is None and other is not None:
             found.append(f"{name}:{other.line}: {shown} is published, but this row gives the relation "
@@ -169,9 +174,13 @@ def problems(sources: Sources) -> list[str]:
 
 def _row_problems(cells: dict[str, str], *, base_iri: str) -> list[str]:
     found = []
-    for column in ("local_iri", "target_iri"):
-        if not cells[column].startswith(("http://", "https://")):
-            found.append(f"{column} {cells[column]!r} is not an http(s) IRI")
+    if not cells["local_iri"].startswith(("http://", "https://")) and cells["local_iri"] != ANY:
+        found.append(f"local_iri {cells['local_iri']!r} is not an http(s) IRI or *")
+    if not cells["target_iri"].startswith(("http://", "https://")):
+        found.append(f"target_iri {cells['target_iri']!r} is not an http(s) IRI")
+    if cells["local_iri"] == ANY and _expand(cells["relation"], {**PREFIXES}) in MAPPING_PROPERTIES:
+        found.append(f"local_iri * is for value links; {cells['relation']} is an identity or mapping link: "
+                     "give one row per resource")
     if cells["local_iri"].startswith(("http://", "https://")) and not cells["local_iri"].startswith(base_iri):
         found.append(f"local_iri {cells['local_iri']!r} is not under the project's base IRI {base_iri}")
     if cells["verified"] not in ("true", "false"):

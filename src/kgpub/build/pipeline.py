@@ -39,14 +39,22 @@ class BuildResult:
         return self.release.reused
 
 
-def build(settings: Settings) -> BuildResult:
-    """Load, check links, validate and write a release; on UnverifiedLinks or ValidationFailed nothing is written."""
+def check(settings: Settings) -> tuple[Sources, ValidationReport]:
+    """Load the sources, check their links and validate them: what ``kgpub validate`` and the build share.
+
+    Raises UnverifiedLinks when a link into another knowledge graph is not verified; the
+    report says whether the sources are publishable (no violations)."""
     sources = load_sources(settings.project, base_iri=settings.base_iri)
     if unverified := links.problems(sources):
         raise UnverifiedLinks(unverified, mapping=links.MAPPING.as_posix())
     staging = Store()
     staging.extend(sources.all_quads())
-    report = validate(sources, store=staging)
+    return sources, validate(sources, store=staging)
+
+
+def build(settings: Settings) -> BuildResult:
+    """Load, check links, validate and write a release; on UnverifiedLinks or ValidationFailed nothing is written."""
+    sources, report = check(settings)
     if not report.publishable:
         raise ValidationFailed(report.summary, report_text=report.text())
     return BuildResult(release=writer.write(draft(settings, sources, report), settings.releases_dir), report=report)

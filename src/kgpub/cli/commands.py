@@ -3,7 +3,8 @@
 The build pipeline (rdflib, pySHACL) is imported only by the commands that build, so a
 server started from here stays small.
 
-Exit codes: 0 success (validation warnings allowed), 1 validation violations,
+Exit codes: 0 success (validation warnings allowed), 1 validation violations or an
+unverified link into another knowledge graph (``data/links.csv``),
 2 unusable input (missing folder, syntax error, bad query or option).
 """
 
@@ -57,11 +58,10 @@ def cli(ctx: click.Context) -> None:
 @cli.command("validate")
 @project_options
 def validate_cmd(settings: Settings) -> None:
-    """Validate the sources with SHACL and print the report."""
-    from kgpub.build.sources import load_sources  # rdflib and pySHACL: only the commands that build load them
-    from kgpub.build.validate import validate
+    """Check the sources' links and validate them with SHACL, as the build does, and print the report."""
+    from kgpub.build.pipeline import check  # rdflib and pySHACL: only the commands that build load them
 
-    report = validate(load_sources(settings.project, base_iri=settings.base_iri))
+    _, report = check(settings)
     click.echo(report.text(), nl=False)
     sys.exit(0 if report.publishable else 1)  # the publication gate: warnings and info do not fail
 

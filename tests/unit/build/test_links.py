@@ -117,3 +117,26 @@ def test_the_build_publishes_a_verified_link(tmp_path: Path) -> None:
     project = write_project(tmp_path / "p", data=LINKED)
     (project / "data" / "links.csv").write_text(HEADER + VERIFIED_ROW)
     assert build(Settings.load(env={}, project=project, base_iri=BASE)).release.path.is_dir()
+
+
+EU_USD = "http://publications.europa.eu/resource/authority/currency/USD"
+CURRENCY = "http://purl.org/linked-data/sdmx/2009/attribute#currency"
+
+
+def test_a_star_row_verifies_a_value_link_on_every_resource(tmp_path: Path) -> None:
+    """One row for a currency code on many observations: it is the target that is checked."""
+    data = TINY_DATA + f"ex:a <{CURRENCY}> <{EU_USD}> .\nex:b <{CURRENCY}> <{EU_USD}> .\n"
+    row = f"*,{CURRENCY},{EU_USD},true,the EU currency authority table lists USD,2026-12-01\n"
+    assert _problems(tmp_path, data, HEADER + row) == []
+    unverified = row.replace(",true,", ",false,")
+    assert _problems(tmp_path, data, HEADER + unverified) == [
+        f"data/links.csv:2: <{BASE}{x}> sdmx-attribute:currency <{EU_USD}> is published "
+        "but not verified (verified=false)"
+        for x in ("a", "b")]
+
+
+def test_a_star_row_never_verifies_an_identity_link(tmp_path: Path) -> None:
+    star = "*" + VERIFIED_ROW[len(f"{BASE}a"):]
+    found = _problems(tmp_path, LINKED, HEADER + star)
+    assert found[0].startswith("data/links.csv:2: local_iri * is for value links; owl:sameAs is an identity")
+    assert found[1:] == [f"{LINK} is published but has no row in data/links.csv"]

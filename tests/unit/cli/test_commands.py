@@ -44,6 +44,17 @@ def test_validate_exit_codes(tiny_project: Path, tmp_path: Path) -> None:
     assert (out.returncode, out.stdout) == (0, "Validation: no results\n")
 
 
+def test_validate_refuses_an_unverified_link_as_the_build_does(tmp_path: Path) -> None:
+    linked = write_project(tmp_path / "linked", data=TINY_DATA + (
+        "ex:a <http://www.w3.org/2002/07/owl#sameAs> <http://www.wikidata.org/entity/Q42> .\n"))
+    for command in ("validate", "build"):
+        out = kgpub(command, "--project", str(linked))
+        assert out.returncode == 1, out.stderr
+        assert "data/links.csv" in out.stderr and "http://www.wikidata.org/entity/Q42" in out.stderr
+        assert "Traceback" not in out.stderr
+    assert not (linked / "release").exists()
+
+
 def test_validate_defaults_to_the_current_directory(tiny_project: Path) -> None:
     assert kgpub("validate", cwd=tiny_project).returncode == 0
 
