@@ -320,3 +320,27 @@ def test_refuses_to_start_without_a_release(server: Server, project: Path, tmp_p
     assert "Traceback" not in output, output
     assert str(target.name) in output, output  # the message names the folder
     assert "Serving release" not in output, output
+
+
+# --------------------------------------------------------------------------- dumps over HTTP
+
+def test_a_downloaded_dump_is_the_release_file_and_parses_as_the_endpoint_graph(server: Server,
+                                                                                  project: Path) -> None:
+    """Downloaded whole and in two Range halves, the dump is the release's file; rdflib reads the
+    gzip N-Triples dump as the same graph the endpoint's default graph holds."""
+    current = project / "release" / "current"
+    data = (current / "dataset.ttl").read_bytes()
+    whole = httpx.get(f"{server.base}/dump.ttl", headers={"Accept-Encoding": "gzip"}, timeout=30)
+    assert whole.status_code == 200 and whole.content == data
+    half = len(data) // 2
+    parts = [httpx.get(f"{server.base}/dump.ttl", headers={"Range": r}, timeout=30)
+             for r in (f"bytes=0-{half - 1}", f"bytes={half}-")]
+    assert [p.status_code for p in parts] == [206, 206] and parts[0].content + parts[1].content == data
+    nt = httpx.get(f"{server.base}/dump.nt.gz", timeout=30)
+    assert nt.headers["content-type"] == "application/gzip"
+    downloaded = Graph().parse(data=gzip.decompress(nt.content).decode("utf-8"), format="nt")
+    served = Graph().parse(data=httpx.get(server.sparql, params={"query": "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"},
+                                          headers={"Accept": "application/n-triples"}, timeout=30).text, format="nt")
+    assert isomorphic(downloaded, served)
+    listing = httpx.get(f"{server.base}/releases/", timeout=30).json()
+    assert listing["releases"][0]["current"] and listing["current"] == listing["releases"][0]["version"]

@@ -21,7 +21,7 @@ from kgpub.errors import KgpubError
 from kgpub.site import Site
 from kgpub.web import errors
 from kgpub.web.conditional import ETagMiddleware
-from kgpub.web.routes import context, meta, sparql
+from kgpub.web.routes import context, dumps, meta, sparql
 
 EXPOSED_HEADERS = ["ETag", "X-Result-Count", "X-Result-Truncated", "X-Result-Limit", "X-Query-Timeout", "Warning"]
 
@@ -41,13 +41,25 @@ def create_app(site: Site) -> FastAPI:
     app.include_router(sparql.router)
     app.include_router(meta.router)
     app.include_router(context.router)
+    app.include_router(dumps.router)
     app.add_exception_handler(KgpubError, errors.kgpub_error)
     app.add_exception_handler(StarletteHTTPException, errors.http_error)
     app.add_exception_handler(RequestValidationError, errors.validation_error)
     app.add_exception_handler(Exception, errors.unexpected_error)
     app.add_middleware(ETagMiddleware, version=lambda: site.release.version)
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(FilesUncompressed, minimum_size=1024)
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_credentials=False,
                        allow_methods=["GET", "HEAD", "POST", "OPTIONS"], allow_headers=["*"],
                        expose_headers=EXPOSED_HEADERS, max_age=86400)
     return app
+
+
+class FilesUncompressed(GZipMiddleware):
+    """Gzip for every answer except release files (dumps, /releases/...): those are served as they
+    are stored, so Content-Length, Range and the ETag (the file's SHA-256) stay true."""
+
+    async def __call__(self, scope, receive, send):  # type: ignore[no-untyped-def]
+        if scope["type"] == "http" and scope["path"].startswith(("/" + dumps.URL_STEM + ".", "/releases/")):
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)

@@ -10,43 +10,15 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from pyoxigraph import NamedNode, Quad
 
-from kgpub.query.backends.base import BackendHealth
-from kgpub.query.protocol import Answer, QueryJob
+from helpers.sites import EX, IdleBackend, release
 from kgpub.rdf.jsonld import CONTEXT_NAME
-from kgpub.release import writer
 from kgpub.release.reader import Release
 from kgpub.settings import Settings
 from kgpub.site import Site
 from kgpub.web.app import create_app
 
-EX = "http://example.org/"
 PATH = "/" + CONTEXT_NAME
-
-
-class IdleBackend:
-    """No queries here: a backend that starts, answers health checks and stops."""
-
-    def __init__(self, _: Settings, release: Release) -> None:
-        self.release = release
-
-    async def start(self) -> None:
-        return None
-
-    async def close(self) -> None:
-        return None
-
-    async def run(self, job: QueryJob, *, timeout: float) -> Answer:
-        raise AssertionError("no query is expected")
-
-    def health(self) -> BackendHealth:
-        return BackendHealth(True, {"live": 1}, "")
-
-
-def release(root: Path, prefix: str) -> Release:
-    quad = Quad(NamedNode(EX + "s"), NamedNode(EX + "p"), NamedNode(EX + "o"), NamedNode(EX + "g"))
-    return writer.write(writer.Draft(quads=[quad], default_graphs=[EX + "g"], prefixes={prefix: EX}), root)
 
 
 @pytest.fixture
