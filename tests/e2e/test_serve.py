@@ -12,11 +12,12 @@ import json
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from pyoxigraph import CanonicalizationAlgorithm, Dataset, Quad, RdfFormat, parse
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
@@ -344,3 +345,34 @@ def test_a_downloaded_dump_is_the_release_file_and_parses_as_the_endpoint_graph(
     assert isomorphic(downloaded, served)
     listing = httpx.get(f"{server.base}/releases/", timeout=30).json()
     assert listing["releases"][0]["current"] and listing["current"] == listing["releases"][0]["version"]
+
+
+def _canonical(quads: Iterable[Quad]) -> set[Quad]:
+    dataset = Dataset(quads)
+    dataset.canonicalize(CanonicalizationAlgorithm.RDFC_1_0)
+    return set(dataset)
+
+
+@pytest.mark.parametrize("name", ["dump.ttl", "dump.nt", "dump.jsonld", "dump.nq", "dump.trig", "dump.ttl.gz",
+                                  "dump.jsonld.gz", "dump.nq.gz"])
+def test_oxigraph_loads_each_downloaded_dump_as_the_served_graph(server: Server, project: Path, tmp_path: Path,
+                                                                 name: str) -> None:
+    """A user's own triple store (the oxigraph CLI, PyPI) loads the download and holds the same graph."""
+    oxigraph = Path(sys.executable).with_name("oxigraph")
+    if not oxigraph.is_file():
+        pytest.fail("the oxigraph command line (PyPI `oxigraph`, in the test extra) is required")
+    download = tmp_path / name
+    download.write_bytes(httpx.get(f"{server.base}/{name}", timeout=30).content)
+    store = tmp_path / "store"
+    subprocess.run([str(oxigraph), "load", "--location", str(store), "--file", str(download)], check=True,
+                   capture_output=True, timeout=120)
+    dumped = subprocess.run([str(oxigraph), "dump", "--location", str(store), "--format", "nq"], check=True,
+                            capture_output=True, timeout=120).stdout
+    loaded = _canonical(parse(dumped, format=RdfFormat.N_QUADS))
+    if name.split(".")[1] in ("nq", "trig"):
+        expected = _canonical(parse(path=project / "release" / "current" / "dataset.nq", format=RdfFormat.N_QUADS))
+    else:
+        answer = httpx.get(server.sparql, params={"query": "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"},
+                           headers={"Accept": "application/n-triples"}, timeout=30).content
+        expected = _canonical(Quad(t.subject, t.predicate, t.object) for t in parse(answer, format=RdfFormat.N_TRIPLES))
+    assert loaded == expected
