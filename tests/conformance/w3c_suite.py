@@ -7,15 +7,14 @@ under ``CI=true``, where a missing suite fails the run: CI must never pass witho
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 from pyoxigraph import Quad
 
+from helpers.requirements import missing
 from kgpub.release import writer
 from kgpub.settings import Settings
 from kgpub.site import Site
@@ -51,6 +50,4 @@ def require_suite() -> None:
     """Skip the calling module when the W3C files are missing; under CI a missing suite is a failure."""
     if W3C.is_dir():
         return
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(MISSING + "; CI must run the W3C suites", pytrace=False)
-    pytest.skip(MISSING, allow_module_level=True)
+    missing(MISSING + "; CI must run the W3C suites", module=True)

@@ -37,6 +37,7 @@ from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
 from helpers.projects import ROOT, project_with, write_project
+from helpers.requirements import in_ci
 from helpers.shape_inputs import EXAMPLES, REAL_DATA, shape_inputs
 from kgpub.build import shacl_sparql
 from kgpub.build.bridge import to_rdflib
@@ -44,7 +45,7 @@ from kgpub.build.parallel import pyshacl_report
 from kgpub.build.sources import KNOWLEDGE_GRAPH, Sources, load_sources
 from kgpub.settings import DEFAULT_BASE_IRI
 
-if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+if in_ci():
     import pyrudof  # CI installs the test extra: a missing pyrudof fails the run, it is not skipped
 else:
     pyrudof = pytest.importorskip("pyrudof", reason="pyrudof is not installed (pip install -e '.[test]')")

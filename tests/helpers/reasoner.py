@@ -11,7 +11,6 @@ Missing Java or owlready2 skips the tests, except under ``CI=true``, where it is
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -19,10 +18,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
 from rdflib import OWL, Graph, Literal
 
 from helpers.projects import ROOT
+from helpers.requirements import missing
 
 VOCAB = ROOT.parent / "shared" / "vocab"
 
@@ -48,35 +47,29 @@ OWL2_DATATYPES = {XSD + name for name in (
     "http://www.w3.org/2002/07/owl#real", "http://www.w3.org/2002/07/owl#rational"}
 
 
-def _missing(what: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{what} is required under CI=true (.ci/run installs it)")
-    pytest.skip(f"{what} is not available")
-
-
 def hermit_jar() -> Path:
     try:
         import owlready2
     except ImportError:
-        _missing("owlready2 (PyPI), which ships HermiT")
+        missing("owlready2 (PyPI), which ships HermiT, is not installed (.ci/run installs it)")
     jar = Path(owlready2.__file__).parent / "hermit" / "HermiT.jar"
     if not jar.is_file():
-        _missing(f"HermiT.jar in owlready2 ({jar})")
+        missing(f"HermiT.jar is not in owlready2 ({jar})")
     return jar
 
 
 def java() -> str:
     path = shutil.which("java")
     if path is None:
-        _missing("Java (a JRE, e.g. Debian default-jre-headless)")
+        missing("Java (a JRE, e.g. Debian default-jre-headless) is not available (.ci/run installs it)")
     return path
 
 
 def vocabulary_files() -> list[Path]:
     files = [VOCAB / name for name in REUSED]
-    missing = [f.name for f in files if not f.is_file()]
-    if missing:
-        _missing(f"the official vocabulary files {missing} in {VOCAB}")
+    absent = [f.name for f in files if not f.is_file()]
+    if absent:
+        missing(f"the official vocabulary files {absent} are not in {VOCAB}")
     return files
 
 

@@ -81,7 +81,6 @@ schema.org domains and ranges (:func:`schema_problems`)
 
 from __future__ import annotations
 
-import os
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -89,10 +88,10 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-import pytest
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, parse
 
 from helpers.projects import ROOT
+from helpers.requirements import missing
 
 VOCAB = ROOT.parent / "shared" / "vocab"
 MISSING = f"vocabulary files not found at {VOCAB} (expected ../shared/vocab next to the repository)"
@@ -266,14 +265,12 @@ class Vocabularies:
 
 def require_vocabularies(directory: Path = VOCAB) -> None:
     """Skip when a vocabulary file is missing; under CI (``CI=true``) fail instead."""
-    missing = [name for name in sorted(set(VOCABULARY_FILES.values())) if not (directory / name).is_file()]
-    if not missing:
+    absent = [name for name in sorted(set(VOCABULARY_FILES.values())) if not (directory / name).is_file()]
+    if not absent:
         return
     reason = MISSING if directory == VOCAB else f"vocabulary files not found at {directory}"
-    reason += f" ({', '.join(missing)} missing)"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(reason + "; CI must check the reused terms", pytrace=False)
-    pytest.skip(reason)
+    reason += f" ({', '.join(absent)} missing)"
+    missing(reason + "; CI must check the reused terms")
 
 
 def _matches(value: object, marker: object) -> bool:
