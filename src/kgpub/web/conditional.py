@@ -1,6 +1,6 @@
 """Conditional GET in one place: validators, ``If-None-Match``, and 304s, for every route.
 
-Every validator is one scheme, :func:`validator`: a weak ETag over the served release's
+Every computed validator is one scheme, :func:`validator`: a weak ETag over the served release's
 version and what else determines the answer (a query job, a negotiated media type and URL,
 or the body itself). Routes call :func:`not_modified` before doing any work; answers the
 framework writes itself (``/docs``, ``/openapi.json``) get theirs from
@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -41,11 +43,30 @@ SAFE_QUERY = ("GET", "HEAD", "POST")  # a SPARQL query by POST is safe too (Prot
 
 
 def not_modified(request: Request, etag: str, headers: Mapping[str, str] | None = None, *,
-                 methods: tuple[str, ...] = SAFE) -> Response | None:
-    """A 304 when the request's ``If-None-Match`` matches ``etag`` (for safe ``methods`` only), else None."""
-    if request.method not in methods or not matches(request.headers.get("if-none-match"), etag):
+                 methods: tuple[str, ...] = SAFE, modified: datetime | None = None) -> Response | None:
+    """A 304 when the client has the answer already (for safe ``methods`` only), else None.
+
+    ``If-None-Match`` matching ``etag``; or, for an answer with a ``modified`` time and only
+    when the request has no ``If-None-Match`` (RFC 9110 §13.1.3), ``If-Modified-Since`` at or
+    after it (an unparsable date is ignored)."""
+    if request.method not in methods:
+        return None
+    if not matches(request.headers.get("if-none-match"), etag) and not _unmodified_since(request, modified):
         return None
     return Response(status_code=304, headers=_kept({**(headers or {}), "ETag": etag}))
+
+
+def _unmodified_since(request: Request, modified: datetime | None) -> bool:
+    value = request.headers.get("if-modified-since")
+    if modified is None or not value or "if-none-match" in request.headers:
+        return False
+    try:
+        since = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return False
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    return modified.replace(microsecond=0) <= since
 
 
 def respond(request: Request, response: Response, etag: str) -> Response:

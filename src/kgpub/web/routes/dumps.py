@@ -11,14 +11,15 @@ ones never change and say so (``immutable``).
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from email.utils import format_datetime, parsedate_to_datetime
+from email.utils import format_datetime
 from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 
 from kgpub.errors import NotFound, ReleaseNotFound
-from kgpub.rdf.formats import DUMP_FORMATS
+from kgpub.rdf.formats import BY_NAME, DUMP_FORMATS
+from kgpub.rdf.jsonld import CONTEXT_NAME
 from kgpub.release import layout
 from kgpub.release.reader import Release, open_release
 from kgpub.web import conditional
@@ -32,9 +33,8 @@ URL_STEM = "dump"  # /dump.ttl is the release file dataset.ttl
 
 MEDIA_TYPES = {layout.dump_name(f): f.media_type for f in DUMP_FORMATS} | {
     layout.dump_name(f, gz=True): "application/gzip" for f in DUMP_FORMATS} | {
-    "queries.json": "application/json",
-    "context.jsonld": "application/ld+json", "validation.ttl": "text/turtle",
-    "validation.txt": "text/plain; charset=utf-8"}
+    CONTEXT_NAME: BY_NAME["jsonld"].media_type, "validation.ttl": BY_NAME["turtle"].media_type,
+    "queries.json": "application/json", "validation.txt": "text/plain; charset=utf-8"}
 
 
 def dump_url_name(file_name: str) -> str:
@@ -46,20 +46,6 @@ def _built_at(release: Release) -> datetime:
     return datetime.fromisoformat(release.manifest.built_at.replace("Z", "+00:00")).astimezone(UTC)
 
 
-def _unmodified_since(request: Request, modified: datetime) -> bool:
-    """``If-Modified-Since`` holds (only consulted without ``If-None-Match``, RFC 9110 §13.1.3)."""
-    value = request.headers.get("if-modified-since")
-    if not value or "if-none-match" in request.headers:
-        return False
-    try:
-        since = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return False  # an invalid date is ignored (RFC 9110 §13.1.3)
-    if since.tzinfo is None:
-        since = since.replace(tzinfo=UTC)
-    return modified.replace(microsecond=0) <= since
-
-
 def _file(request: Request, release: Release, name: str, cache: str) -> Response:
     entry = release.manifest.files.get(name)
     if entry is None or name not in MEDIA_TYPES:
@@ -69,8 +55,9 @@ def _file(request: Request, release: Release, name: str, cache: str) -> Response
     modified = _built_at(release)
     headers = {"ETag": etag, "Last-Modified": format_datetime(modified, usegmt=True), "Cache-Control": cache,
                "Accept-Ranges": "bytes"}
-    if conditional.matches(request.headers.get("if-none-match"), etag) or _unmodified_since(request, modified):
-        return Response(status_code=304, headers={k: v for k, v in headers.items() if k != "Accept-Ranges"})
+    unchanged = conditional.not_modified(request, etag, headers, modified=modified)
+    if unchanged is not None:
+        return unchanged
     return FileResponse(path, media_type=MEDIA_TYPES[name], headers=headers, stat_result=path.stat())
 
 
