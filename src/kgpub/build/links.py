@@ -138,6 +138,9 @@ def read_mapping(path: Path, *, base_iri: str, prefixes: dict[str, str] | None =
             if relation is None:
                 problems_here.append(f"relation {cells['relation']!r} is neither a full IRI nor a prefixed name "
                                      f"with a known prefix ({', '.join(sorted(known))})")
+            elif cells["local_iri"] == ANY and relation in MAPPING_PROPERTIES:
+                problems_here.append(f"local_iri * is for value links; {cells['relation']} is an identity or "
+                                     "mapping link: give one row per resource")
             if problems_here:
                 found += [f"{name}:{line}: {p}" for p in problems_here]
                 continue
@@ -178,9 +181,6 @@ def _row_problems(cells: dict[str, str], *, base_iri: str) -> list[str]:
         found.append(f"local_iri {cells['local_iri']!r} is not an http(s) IRI or *")
     if not cells["target_iri"].startswith(("http://", "https://")):
         found.append(f"target_iri {cells['target_iri']!r} is not an http(s) IRI")
-    if cells["local_iri"] == ANY and _expand(cells["relation"], {**PREFIXES}) in MAPPING_PROPERTIES:
-        found.append(f"local_iri * is for value links; {cells['relation']} is an identity or mapping link: "
-                     "give one row per resource")
     if cells["local_iri"].startswith(("http://", "https://")) and not cells["local_iri"].startswith(base_iri):
         found.append(f"local_iri {cells['local_iri']!r} is not under the project's base IRI {base_iri}")
     if cells["verified"] not in ("true", "false"):
