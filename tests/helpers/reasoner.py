@@ -11,6 +11,7 @@ Missing Java or owlready2 skips the tests, except under ``CI=true``, where it is
 
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 import subprocess
@@ -73,10 +74,19 @@ def vocabulary_files() -> list[Path]:
     return files
 
 
+@functools.cache
+def _vocabulary(path: Path) -> Graph:
+    """An official vocabulary file, parsed once per session (schema.org alone takes seconds)."""
+    return Graph().parse(path)
+
+
 def merged(files: Iterable[Path], extra: str = "") -> Graph:
     graph = Graph()
     for path in files:
-        graph.parse(path)
+        if path.is_relative_to(VOCAB):
+            graph += _vocabulary(path)  # a copy of the triples: the cached graph is never changed
+        else:
+            graph.parse(path)  # the project's own files: read as they are now
     if extra:
         graph.parse(data=extra, format="turtle")
     graph.remove((None, OWL.imports, None))
