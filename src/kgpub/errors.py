@@ -166,6 +166,13 @@ class NotFound(KgpubError):
     code = "not_found"
 
 
+class Gone(KgpubError):
+    """The IRI was published once and is retired (listed in the project's ``data/retired.csv``)."""
+
+    status = 410
+    code = "gone"
+
+
 class MethodNotAllowed(KgpubError):
     """The path exists, the method does not (the answer lists ``Allow``)."""
 

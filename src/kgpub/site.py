@@ -14,12 +14,17 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
+
+from pyoxigraph import Store, Triple
 
 from kgpub.errors import ReleaseNotFound
 from kgpub.query.backends.base import QueryBackend
 from kgpub.query.checks import QueryLimits
 from kgpub.query.service import QueryService
 from kgpub.release.reader import Release
+from kgpub.resources.documents import Documents
+from kgpub.resources.iris import Namespace
 from kgpub.settings import Settings
 
 BackendFactory = Callable[[Settings, Release], QueryBackend]
@@ -41,8 +46,26 @@ class Served:
     release: Release
     backend: QueryBackend
     service: QueryService
+    settings: Settings
     in_flight: int = 0
     _idle: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @cached_property
+    def store(self) -> Store:
+        """The release's store opened read-only in this process, for bounded pattern lookups (entity
+        documents, fragments); queries go to the backend, whose workers can be stopped."""
+        return self.release.open_store()
+
+    @cached_property
+    def documents(self) -> Documents:
+        """The release's documents (entity descriptions, graphs, the dataset description), rendered once."""
+        def dataset() -> list[Triple]:
+            from kgpub.metadata import void
+            from kgpub.release import history
+
+            return void.describe(self.release, self.settings, history.kept(history.root_of(self.release)))
+
+        return Documents(self.release, self.store, Namespace(self.settings.base_iri), dataset=dataset)
 
     async def drained(self, timeout: float) -> bool:
         """Wait until no request holds this release (at most ``timeout`` s); whether it got there."""
@@ -73,7 +96,8 @@ class Site:
 
     def _served(self, release: Release) -> Served:
         backend = self._factory(self.settings, release)
-        return Served(release=release, backend=backend, service=QueryService(settings=self.settings, backend=backend))
+        return Served(release=release, backend=backend, service=QueryService(settings=self.settings, backend=backend),
+                      settings=self.settings)
 
     @property
     def current(self) -> Served:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from pyoxigraph import Store
 
-from kgpub.build import links
+from kgpub.build import links, retired
 from kgpub.build.bridge import from_rdflib
 from kgpub.build.examples import example_queries
 from kgpub.build.report import ValidationReport
@@ -23,6 +23,7 @@ from kgpub.errors import UnverifiedLinks, ValidationFailed
 from kgpub.release import writer
 from kgpub.release.manifest import SourceEntry, ValidationSummary
 from kgpub.release.reader import Release
+from kgpub.resources.documents import RETIRED_FILE
 from kgpub.settings import Settings
 
 SH = "http://www.w3.org/ns/shacl#"
@@ -77,4 +78,6 @@ def draft(settings: Settings, sources: Sources, report: ValidationReport) -> wri
     result.add_file("validation.ttl", writer.graph_file(report_graph.value, "turtle", prefixes={"sh": SH}))
     result.add_file("validation.txt", lambda _: report.text().encode("utf-8"))
     result.add_file("queries.json", lambda _: example_queries(sources.project))
+    gone = retired.retired(sources.project, base_iri=settings.base_iri, quads=result.quads)
+    result.add_file(RETIRED_FILE, lambda _: retired.render(gone))
     return result

@@ -94,20 +94,25 @@ _RDF_ALIASES = {"xml": "rdfxml", "rdf+xml": "rdfxml", "rdf": "rdfxml", "n3": "tu
                 "json-ld": "jsonld"}
 
 
-def pick(kind: Kind, accept: str | None, names: Sequence[str] = ()) -> tuple[Format, str]:
+def pick(kind: Kind, accept: str | None, names: Sequence[str] = (), *, offered: Sequence[Format] | None = None,
+         what: str = "this query's result") -> tuple[Format, str]:
     """Format and media type for a result kind: by ``format=`` names if given (the first that fits),
-    else by Accept, answering with the media type the client named (``application/json`` for SPARQL JSON)."""
-    offered = by_kind(kind)
+    else by Accept, answering with the media type the client named (``application/json`` for SPARQL JSON).
+    ``offered`` narrows the kind's formats (in the server's order of preference); ``what`` names the
+    answer in the 406 message."""
+    offered = by_kind(kind) if offered is None else tuple(offered)
     if names:
         fits = [f for f in (_by_name(n, kind) for n in names) if f in offered]
         if not fits:
-            raise UnsupportedFormat(f"format={', '.join(names)} does not fit this query's result; offered: "
+            raise UnsupportedFormat(f"format={', '.join(names)} does not fit {what}; offered: "
                                     + ", ".join(f.name for f in offered))
         assert fits[0] is not None
         return fits[0], fits[0].media_type
-    chosen = choose(accept, [m for f in offered for m in f.media_types])
+    # Every format's own media type, then the aliases: an alias wins only when the client named it (or its
+    # type) with a higher weight, so ``*/*`` and ``application/*`` get a format's own name.
+    chosen = choose(accept, [f.media_type for f in offered] + [a for f in offered for a in f.aliases])
     if chosen is None:
-        raise UnsupportedFormat("none of the accepted media types fits this query's result; offered: "
+        raise UnsupportedFormat(f"none of the accepted media types fits {what}; offered: "
                                 + ", ".join(f.media_type for f in offered))
     return next(f for f in offered if chosen in f.media_types), chosen
 

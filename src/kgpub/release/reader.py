@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 
@@ -38,6 +39,11 @@ class Release:
     @property
     def version(self) -> str:
         return self.manifest.version
+
+    @property
+    def built(self) -> datetime:
+        """When the release was built (UTC, seconds): its ``Last-Modified``."""
+        return datetime.fromisoformat(self.manifest.built_at.replace("Z", "+00:00")).astimezone(UTC)
 
     def open_store(self) -> Store:
         return Store.read_only(str(self.path / layout.STORE))

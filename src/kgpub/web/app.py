@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
@@ -19,11 +20,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from kgpub import __version__
 from kgpub.errors import KgpubError
 from kgpub.site import Site
-from kgpub.web import errors
+from kgpub.web import conditional, errors
 from kgpub.web.conditional import ETagMiddleware
-from kgpub.web.routes import context, dumps, meta, sparql
+from kgpub.web.routes import context, dumps, meta, resources, sparql
 
-EXPOSED_HEADERS = ["ETag", "X-Result-Count", "X-Result-Truncated", "X-Result-Limit", "X-Query-Timeout", "Warning"]
+DESCRIBED_BY = resources.DESCRIBED_BY.encode()
+EXPOSED_HEADERS = ["ETag", "Link", "Content-Location", "X-Result-Count", "X-Result-Truncated", "X-Result-Limit",
+                   "X-Query-Timeout", "Warning"]
 
 
 def create_app(site: Site) -> FastAPI:
@@ -42,11 +45,13 @@ def create_app(site: Site) -> FastAPI:
     app.include_router(meta.router)
     app.include_router(context.router)
     app.include_router(dumps.router)
+    app.include_router(resources.router)
     app.add_exception_handler(KgpubError, errors.kgpub_error)
     app.add_exception_handler(StarletteHTTPException, errors.http_error)
     app.add_exception_handler(RequestValidationError, errors.validation_error)
     app.add_exception_handler(Exception, errors.unexpected_error)
     app.add_middleware(ETagMiddleware, version=lambda: site.release.version)
+    app.add_middleware(DescribedBy)
     app.add_middleware(FilesUncompressed, minimum_size=1024)
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_credentials=False,
                        allow_methods=["GET", "HEAD", "POST", "OPTIONS"], allow_headers=["*"],
@@ -56,10 +61,48 @@ def create_app(site: Site) -> FastAPI:
 
 class FilesUncompressed(GZipMiddleware):
     """Gzip for every answer except release files (dumps, /releases/...): those are served as they
-    are stored, so Content-Length, Range and the ETag (the file's SHA-256) stay true."""
+    are stored, so Content-Length, Range and the ETag (the file's SHA-256) stay true.
+
+    A compressed answer is another representation: its strong ETag gets the ``-gzip`` mark
+    (as Apache's), which :func:`conditional.matches` reads as the same entity when revalidating."""
 
     async def __call__(self, scope, receive, send):  # type: ignore[no-untyped-def]
-        if scope["type"] == "http" and scope["path"].startswith(("/" + dumps.URL_STEM + ".", "/releases/")):
+        if scope["type"] != "http" or scope["path"].startswith(("/" + dumps.URL_STEM + ".", "/releases/")):
             await self.app(scope, receive, send)
             return
-        await super().__call__(scope, receive, send)
+
+        revalidating_gzip = any(k == b"if-none-match" and conditional.GZIP_MARK.encode() in v
+                                for k, v in scope["headers"])
+
+        async def marked(message):  # type: ignore[no-untyped-def]
+            if message["type"] == "http.response.start":
+                headers = message.get("headers", [])
+                compressed = any(k.lower() == b"content-encoding" and v == b"gzip" for k, v in headers)
+                if compressed or (message["status"] == 304 and revalidating_gzip):
+                    message = {**message, "headers": [(k, conditional.gzip_tag(v) if k.lower() == b"etag" else v)
+                                                      for k, v in headers]}
+            await send(message)
+
+        await super().__call__(scope, receive, marked)
+
+
+class DescribedBy:
+    """Every answer links the dataset description (``Link: </.well-known/void>; rel="describedby"``)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def linked(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                if not any(k.lower() == b"link" and b'rel="describedby"' in v for k, v in headers):
+                    headers.append((b"link", DESCRIBED_BY))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, linked)

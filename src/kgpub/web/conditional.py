@@ -31,11 +31,27 @@ def validator(version: str, *parts: str | bytes) -> str:
 
 
 def matches(if_none_match: str | None, etag: str) -> bool:
-    """Whether an ``If-None-Match`` value matches ``etag`` (weak comparison, ``*`` matches any)."""
+    """Whether an ``If-None-Match`` value matches ``etag`` (weak comparison, ``*`` matches any; a tag
+    with the ``-gzip`` mark of :func:`gzip_tag` is the same entity compressed)."""
     if not if_none_match:
         return False
-    wanted = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-    return "*" in wanted or etag.removeprefix("W/") in wanted
+    wanted = {_entity(tag) for tag in if_none_match.split(",")}
+    return "*" in wanted or _entity(etag) in wanted
+
+
+GZIP_MARK = "-gzip"
+
+
+def gzip_tag(etag: bytes) -> bytes:
+    """The ETag of the gzip-compressed representation of an answer whose ETag is ``etag``."""
+    if etag.startswith(b"W/") or etag.endswith(GZIP_MARK.encode() + b'"'):
+        return etag  # weak tags already stand for any content coding
+    return etag[:-1] + GZIP_MARK.encode() + b'"'
+
+
+def _entity(tag: str) -> str:
+    tag = tag.strip().removeprefix("W/")
+    return tag[: -len(GZIP_MARK) - 1] + '"' if tag.endswith(GZIP_MARK + '"') else tag
 
 
 SAFE = ("GET", "HEAD")

@@ -28,9 +28,13 @@ _BY_STATUS: dict[int, type[KgpubError]] = {
     413: errors.TooLarge, 415: errors.UnsupportedMediaType, 422: errors.BadRequest, 500: errors.InternalError}
 
 
+GONE_CACHE = "public, max-age=86400"  # a retired IRI stays retired; every other error is never stored
+
+
 def render(request: Request, *, status: int, code: str, message: str,
            headers: dict[str, str] | None = None) -> Response:
     body = {"error": {"code": code, "status": status, "message": message}}
+    headers = {"Cache-Control": GONE_CACHE if status == 410 else "no-store", **(headers or {})}
     if choose(request.headers.get("accept"), ["application/json", "text/html"]) == "text/html":
         page = (f"<!doctype html><html lang=en><meta charset=utf-8><title>{status} {html.escape(code)}</title>"
                 f"<h1>{status} {html.escape(code)}</h1><pre>{html.escape(message)}</pre></html>")

@@ -42,7 +42,7 @@ def test_parse_accept_keeps_parameters_and_clamps_q() -> None:
 @pytest.mark.parametrize(("kind", "accept", "name", "expected"), [
     (Kind.RESULTS, None, None, ("json", "application/sparql-results+json")),
     (Kind.RESULTS, "application/json", None, ("json", "application/json")),
-    (Kind.RESULTS, "text/*", None, ("xml", "text/xml")),  # the first text/ type offered
+        (Kind.RESULTS, "text/*", None, ("csv", "text/csv")),  # the first format whose own type is text/
     (Kind.RDF, None, None, ("turtle", "text/turtle")),
     (Kind.RDF, "application/json, application/ld+json;q=0.9", None, ("jsonld", "application/ld+json")),
     (Kind.RESULTS, "text/csv", "tsv", ("tsv", "text/tab-separated-values")),

@@ -1,0 +1,1 @@
+"""Linked Data resources: IRIs to documents, entity descriptions, fragments."""

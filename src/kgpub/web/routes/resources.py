@@ -1,0 +1,87 @@
+"""Every IRI under the base dereferences: ``/id/…``, ``/ontology``, ``/graph/…``, ``/shapes``,
+``/validation``, the dataset IRI and ``/.well-known/void``.
+
+One strategy everywhere (Cool URIs §4.2, "hash and slash with content negotiation", answered
+200 as the W3C's own namespace documents and Trifid do): the IRI answers **200** with the
+negotiated document and ``Content-Location`` naming the format's own document
+(``/id/country/KR.ttl``), which answers the same bytes without negotiation. A 303 would cost
+every Linked Data client a second round trip for no information the ``Content-Location``
+does not give. The format comes from the suffix, else ``format=`` (the names ``/sparql``
+takes), else ``Accept`` through the one negotiation (:func:`kgpub.rdf.negotiate.pick`).
+
+Every answer: a strong ETag per representation (release version, format, path), ``Last-Modified``
+(the release's build time), 304, HEAD, ``Vary: Accept`` when negotiated, ``Link`` to each other
+format (``rel="alternate"``) and to the dataset description (``rel="describedby"``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from email.utils import format_datetime
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from kgpub.errors import BadRequest
+from kgpub.rdf.formats import Format, Kind
+from kgpub.rdf.negotiate import pick
+from kgpub.resources.documents import VOID_PATH, Resource
+from kgpub.resources.iris import DOCUMENT_FORMATS, split_suffix
+from kgpub.site import Served
+from kgpub.web import conditional
+from kgpub.web.deps import SiteDep
+from kgpub.web.routes.dumps import CURRENT_CACHE
+
+router = APIRouter()
+PATHS = ("/id/{rest:path}", "/graph/{rest:path}", "/ontology", "/ontology.{ext}", "/ontology/{rest:path}",
+         "/shapes", "/shapes.{ext}", "/validation", "/validation.{ext}", VOID_PATH, VOID_PATH + ".{ext}")
+DESCRIBED_BY = f'<{VOID_PATH}>; rel="describedby"; type="text/turtle"'
+
+
+async def document(request: Request, site: SiteDep) -> Response:
+    path, suffix = split_suffix(request.url.path)
+    async with site.serving() as served:
+        resource = served.documents.resolve(path)
+        fmt, media_type = _format(request, suffix)
+        etag = _etag(served, resource, fmt)
+        modified = served.release.built
+        headers = {"ETag": etag, "Last-Modified": format_datetime(modified, usegmt=True),
+                   "Cache-Control": CURRENT_CACHE, "Content-Location": served.documents.ns.document(path, fmt),
+                   "Link": _links(path, fmt)}
+        if suffix is None:
+            headers["Vary"] = "Accept"
+        unchanged = conditional.not_modified(request, etag, headers, modified=modified)
+        if unchanged is not None:
+            return unchanged
+        body = served.documents.render(resource, fmt)
+        return Response(body, media_type=media_type, headers=headers)
+
+
+for _path in PATHS:
+    router.add_api_route(_path, document, methods=["GET"], include_in_schema=_path == PATHS[0],
+                         summary="A dataset IRI: its document, negotiated (Turtle, N-Triples, JSON-LD, RDF/XML, "
+                                 "TriG, N-Quads), or by suffix (.ttl, .nt, .jsonld, .rdf, .trig, .nq)")
+    router.add_api_route(_path, document, methods=["HEAD"], include_in_schema=False)
+
+
+def _format(request: Request, suffix: Format | None) -> tuple[Format, str]:
+    names = request.query_params.getlist("format")
+    if suffix is not None:
+        if names and pick(Kind.RDF, None, names, offered=DOCUMENT_FORMATS, what="this document")[0] is not suffix:
+            raise BadRequest(f"format={', '.join(names)} contradicts the .{suffix.extension} document asked for; "
+                             "drop one of them")
+        return suffix, suffix.media_type
+    return pick(Kind.RDF, request.headers.get("accept"), names, offered=DOCUMENT_FORMATS,
+                what="this document")
+
+
+def _etag(served: Served, resource: Resource, fmt: Format) -> str:
+    """Strong: the bytes are a function of the release, the path and the format, nothing else."""
+    key = hashlib.sha256(f"{served.release.version}\0{resource.path}\0{fmt.name}".encode()).hexdigest()[:32]
+    return f'"{key}"'
+
+
+def _links(path: str, fmt: Format) -> str:
+    others = [f'<{path}.{f.extension}>; rel="alternate"; type="{f.media_type}"' for f in DOCUMENT_FORMATS
+              if f is not fmt]
+    return ", ".join([*others, DESCRIBED_BY])
