@@ -18,7 +18,7 @@ from pathlib import Path
 
 from helpers.projects import ROOT
 
-JUNK = shutil.ignore_patterns(".venv", ".git", "*.egg-info", "__pycache__", ".*_cache")
+JUNK = shutil.ignore_patterns(".venv", ".git", "*.egg-info", "__pycache__", ".*_cache", "node_modules")
 
 
 def _ignore(folder: str, names: list[str]) -> set[str]:

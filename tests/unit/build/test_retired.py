@@ -52,5 +52,5 @@ def test_bad_rows_name_file_and_line(tmp_path: Path, row: str, message: str) -> 
 def test_wrong_columns(tmp_path: Path) -> None:
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "retired.csv").write_text("iri,when\n", encoding="utf-8")
-    with pytest.raises(InputError, match="data/retired.csv:1: the columns must be"):
+    with pytest.raises(InputError, match=r"data/retired\.csv:1: the columns must be"):
         retired(tmp_path, base_iri=BASE, quads=QUADS)

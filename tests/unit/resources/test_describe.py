@@ -26,13 +26,14 @@ def store_of(*triples: Triple) -> Store:
 def test_subject_and_object_triples_with_blank_nodes_closed_and_labels() -> None:
     b1, b2, b3 = BlankNode("b1"), BlankNode("b2"), BlankNode("b3")
     kept = [
-        Triple(n("x"), n("p"), n("y")), Triple(n("x"), n("q"), b1), Triple(b1, n("r"), b2), Triple(b2, n("r"), Literal("deep")),
+        Triple(n("x"), n("p"), n("y")), Triple(n("x"), n("q"), b1), Triple(b1, n("r"), b2),
+        Triple(b2, n("r"), Literal("deep")),
         Triple(n("z"), n("p"), n("x")), Triple(b3, n("s"), n("x")), Triple(b3, n("t"), Literal("about b3")),
         Triple(n("y"), RDFS_LABEL, Literal("why", language="en")), Triple(n("p"), SKOS_PREF_LABEL, Literal("pee")),
         Triple(n("z"), RDFS_LABEL, Literal("zed")), Triple(n("x"), RDFS_LABEL, Literal("ex")),
     ]
-    left_out = [Triple(n("y"), n("p"), n("w")), Triple(n("z"), n("q"), n("w")), Triple(n("w"), RDFS_LABEL, Literal("w")),
-                Triple(n("y"), n("comment"), Literal("not a label"))]
+    left_out = [Triple(n("y"), n("p"), n("w")), Triple(n("z"), n("q"), n("w")),
+                Triple(n("w"), RDFS_LABEL, Literal("w")), Triple(n("y"), n("comment"), Literal("not a label"))]
     found = describe(store_of(*kept, *left_out), EX + "x")
     assert set(found.triples) == set(kept) and len(found.triples) == len(kept)
     assert found.incoming == 2 and not found.incoming_cut
