@@ -5,7 +5,7 @@ A path resolves to a :class:`Resource` (:meth:`Documents.resolve`):
 | path | document |
 |---|---|
 | ``/id/…`` | the entity's description (:mod:`kgpub.resources.describe`) in the knowledge graph |
-| ``/id/dataset/kjtrade``, ``/.well-known/void`` | the dataset description (VoID + DCAT 3) |
+| ``/id/dataset/kjtrade``, ``/.well-known/void``, ``/`` | the dataset description (VoID + DCAT 3) |
 | ``/ontology``, ``/ontology/<version>`` | the ontology graph (every hash term of the ontology is answered here) |
 | ``/shapes``, ``/validation`` | the shapes graph, the validation report graph |
 | ``/graph/<name>`` | what the release says about the named graph, and its size |
@@ -57,9 +57,14 @@ DescribeDataset = Callable[[], list[Triple]]
 
 @dataclass(frozen=True)
 class Resource:
-    path: str  # the document's path without a format suffix
+    path: str  # the path asked for, without a format suffix
     topic: str  # the IRI the document is about
     kind: str  # entity | dataset | graph-content | graph
+    documents: str = ""  # the path whose suffixed forms are its documents, when not ``path``
+
+    @property
+    def document_path(self) -> str:
+        return self.documents or self.path
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,8 @@ class Documents:
         iri = self.ns.iri(path)
         if path in (DATASET_PATH, VOID_PATH):
             return Resource(path, self.dataset_iri, "dataset")
+        if path == "/":  # the base itself (the ontology's foaf:homepage): the dataset description for machines
+            return Resource(path, self.dataset_iri, "dataset", documents=VOID_PATH)
         if path in GRAPHS:
             return Resource(path, iri, "graph-content")
         if path.startswith("/ontology/") and path in self.ontology_versions:
@@ -108,7 +115,7 @@ class Documents:
 
     def render(self, resource: Resource, fmt: Format) -> bytes:
         """``resource``'s document in ``fmt``, from the cache when it was rendered before."""
-        key = (resource.path, fmt.name)
+        key = (resource.document_path, fmt.name)
         with self._lock:
             if key in self._cache:
                 self._cache.move_to_end(key)
@@ -138,7 +145,7 @@ class Documents:
                        Triple(graph, NamedNode(VOID + "inDataset"), NamedNode(self.dataset_iri))]
         else:
             content = self._entity(resource)
-        document = NamedNode(self.ns.iri(self.ns.document(resource.path, fmt)))
+        document = NamedNode(self.ns.iri(self.ns.document(resource.document_path, fmt)))
         about = [Triple(document, RDF_TYPE, NamedNode(FOAF + "Document")),
                  Triple(document, NamedNode(FOAF + "primaryTopic"), NamedNode(resource.topic)),
                  Triple(document, NamedNode(DCTERMS + "isPartOf"), NamedNode(self.dataset_iri)),

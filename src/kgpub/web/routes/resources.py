@@ -33,7 +33,7 @@ from kgpub.web.deps import SiteDep
 from kgpub.web.routes.dumps import CURRENT_CACHE
 
 router = APIRouter()
-PATHS = ("/id/{rest:path}", "/graph/{rest:path}", "/ontology", "/ontology.{ext}", "/ontology/{rest:path}",
+PATHS = ("/", "/id/{rest:path}", "/graph/{rest:path}", "/ontology", "/ontology.{ext}", "/ontology/{rest:path}",
          "/shapes", "/shapes.{ext}", "/validation", "/validation.{ext}", VOID_PATH, VOID_PATH + ".{ext}")
 DESCRIBED_BY = f'<{VOID_PATH}>; rel="describedby"; type="text/turtle"'
 
@@ -44,10 +44,11 @@ async def document(request: Request, site: SiteDep) -> Response:
         resource = served.documents.resolve(path)
         fmt, media_type = _format(request, suffix)
         etag = _etag(served, resource, fmt)
+        documents = resource.document_path
         modified = served.release.built
         headers = {"ETag": etag, "Last-Modified": format_datetime(modified, usegmt=True),
-                   "Cache-Control": CURRENT_CACHE, "Content-Location": served.documents.ns.document(path, fmt),
-                   "Link": _links(path, fmt)}
+                   "Cache-Control": CURRENT_CACHE, "Content-Location": served.documents.ns.document(documents, fmt),
+                   "Link": _links(documents, fmt)}
         if suffix is None:
             headers["Vary"] = "Accept"
         unchanged = conditional.not_modified(request, etag, headers, modified=modified)
@@ -58,7 +59,7 @@ async def document(request: Request, site: SiteDep) -> Response:
 
 
 for _path in PATHS:
-    router.add_api_route(_path, document, methods=["GET"], include_in_schema=_path == PATHS[0],
+    router.add_api_route(_path, document, methods=["GET"], include_in_schema=_path == PATHS[1],
                          summary="A dataset IRI: its document, negotiated (Turtle, N-Triples, JSON-LD, RDF/XML, "
                                  "TriG, N-Quads), or by suffix (.ttl, .nt, .jsonld, .rdf, .trig, .nq)")
     router.add_api_route(_path, document, methods=["HEAD"], include_in_schema=False)
@@ -77,7 +78,7 @@ def _format(request: Request, suffix: Format | None) -> tuple[Format, str]:
 
 def _etag(served: Served, resource: Resource, fmt: Format) -> str:
     """Strong: the bytes are a function of the release, the path and the format, nothing else."""
-    key = hashlib.sha256(f"{served.release.version}\0{resource.path}\0{fmt.name}".encode()).hexdigest()[:32]
+    key = hashlib.sha256(f"{served.release.version}\0{resource.document_path}\0{fmt.name}".encode()).hexdigest()[:32]
     return f'"{key}"'
 
 

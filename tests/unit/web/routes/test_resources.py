@@ -239,3 +239,11 @@ def test_cors_lets_a_browser_read_the_headers(client: TestClient) -> None:
 def test_only_safe_methods(client: TestClient) -> None:
     r = client.post("/id/country/KR", content=b"x")
     assert r.status_code == 405 and "GET" in r.headers["allow"]
+
+
+def test_the_base_itself_answers_machines_with_the_dataset_description(client: TestClient) -> None:
+    root = client.get("/", headers={"Accept": "text/turtle"})
+    void = client.get("/.well-known/void.ttl")
+    assert root.status_code == 200 and root.headers["content-location"] == "/.well-known/void.ttl"
+    assert root.content == void.content and root.headers["etag"] == void.headers["etag"]
+    assert '</.well-known/void.jsonld>; rel="alternate"' in root.headers["link"]
