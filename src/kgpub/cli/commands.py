@@ -11,6 +11,7 @@ unverified link into another knowledge graph (``data/links.csv``),
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import replace
@@ -26,6 +27,7 @@ from kgpub.query.checks import QueryLimits
 from kgpub.query.execute import QueryContext, answer
 from kgpub.query.protocol import Chosen, FormatChoice, QueryJob
 from kgpub.rdf.formats import BY_NAME, DUMP_FORMATS, FORMATS, Kind
+from kgpub.release import history, layout
 from kgpub.release.reader import Release, open_release
 from kgpub.settings import Settings
 
@@ -135,6 +137,44 @@ def _formats(name: str) -> FormatChoice:
     fits: dict[Kind, Chosen | str] = {kind: Chosen(chosen.name, chosen.media_type) if kind is chosen.kind
                                       else refusal[kind] for kind in Kind}
     return FormatChoice(results=fits[Kind.RESULTS], rdf=fits[Kind.RDF])
+
+
+@cli.command("diff")
+@project_options
+@click.argument("old")
+@click.argument("new")
+@click.option("--summary", is_flag=True, help="Print how many quads were added and removed (per graph) instead.")
+def diff_cmd(settings: Settings, old: str, new: str, summary: bool) -> None:
+    """What changed from release OLD to release NEW, as RDF Patch on standard output.
+
+    OLD and NEW are release folders, or versions (or 'current') in the releases folder. The
+    patch is the one a release keeps as changes.rdfp.gz against the release before it.
+    """
+    from kgpub.release import diff
+
+    before, after = _named_release(settings, old), _named_release(settings, new)
+    rows = diff.between(before, after)
+    if summary:
+        click.echo(diff.Summary.of(rows).text(old=before.version, new=after.version), nl=False)
+        return
+    try:
+        for chunk in diff.patch(rows, new=after.version, old=before.version, base_iri=after.manifest.base_iri):
+            sys.stdout.buffer.write(chunk)
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:  # the reader stopped early (`| head`): not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _named_release(settings: Settings, name: str) -> Release:
+    """A release by its folder, or by its version (or ``current``) in the releases folder."""
+    if (Path(name) / layout.MANIFEST).is_file():
+        return open_release(Path(name))
+    folder = settings.releases_dir / name
+    if Path(name).name == name and (folder / layout.MANIFEST).is_file():
+        return open_release(folder)
+    kept = ", ".join(r.version for r in history.kept(settings.releases_dir)) or "none"
+    raise ReleaseNotFound(f"{name}: no release folder there, and no release of that version in "
+                          f"{settings.releases_dir} (kept there: {kept})")
 
 
 @cli.command("serve")

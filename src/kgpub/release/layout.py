@@ -2,6 +2,8 @@
 
 ``<releases>/<version>/`` is a release, never modified once written; ``<releases>/current``
 is a symlink to the one being served. Writing happens in ``<releases>/.building-*`` folders.
+A release's canonical IRI is ``<base>releases/<version>/`` (:func:`release_iri`), where the
+web serves its files.
 """
 
 from __future__ import annotations
@@ -21,6 +23,17 @@ CURRENT = "current"
 STORE = "store"
 DUMP_STEM = "dataset"
 BUILDING_PREFIX = ".building-"
+CHANGES = "changes.rdfp.gz"
+"""What changed since the release ``current`` was when this one was written (the manifest's ``previous``;
+every quad added when it is null), as RDF Patch, gzip. Not part of the version: the same content is the
+same release whatever was built before it. Optional to readers, so no new layout: releases written by an
+earlier kgpub have none (and a null ``previous``)."""
+RELEASES_PATH = "releases/"
+DATASET_PATH = "id/dataset/kjtrade"
+"""The IRI of the whole knowledge graph as a dataset, under the base: what every release is a version of,
+what the VoID/DCAT description describes; its Data Cube data sets (``id/dataset/<name>``) are its subsets."""
+DUMP_URL_STEM = "dump"
+"""The dumps' URLs, under the base: ``dump.ttl`` is the release file ``dataset.ttl``."""
 
 
 def dump_name(fmt: Format, *, gz: bool = False) -> str:
@@ -29,3 +42,8 @@ def dump_name(fmt: Format, *, gz: bool = False) -> str:
 
 def current_link(root: Path) -> Path:
     return root / CURRENT
+
+
+def release_iri(base_iri: str, version: str) -> str:
+    """The canonical IRI of a release: ``<base>releases/<version>/`` (``/releases/<version>/`` on the web)."""
+    return f"{base_iri}{RELEASES_PATH}{version}/"

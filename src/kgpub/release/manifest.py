@@ -55,6 +55,8 @@ class Manifest:
     sources: list[SourceEntry] = field(default_factory=list)
     validation: ValidationSummary | None = None
     files: dict[str, FileEntry] = field(default_factory=dict)
+    previous: str | None = None  # the version changes.rdfp.gz is against: `current` when this one was written
+    # (null: the first release, or one written before kgpub wrote changes); like built_at, not in the version
 
     REQUIRED: ClassVar[tuple[str, ...]] = ("version", "graphs", "default_graphs")
 
@@ -91,6 +93,7 @@ class Manifest:
                 sources=[SourceEntry(**s) for s in data.get("sources", [])],
                 validation=ValidationSummary.from_dict(validation) if validation else None,
                 files={str(n): FileEntry(**f) for n, f in data.get("files", {}).items()},
+                previous=None if data.get("previous") is None else str(data["previous"]),
             )
         except (TypeError, ValueError, AttributeError) as e:
             raise ReleaseNotFound(f"{where}: not a release manifest ({e})") from None

@@ -7,6 +7,13 @@ the manifest, renames the folder into place and switches ``current``. The same s
 byte-identical files; the version is the start of a SHA-256 over the layout version, the
 N-Quads dump, the JSON-LD context and every extra file, so any change to what is published
 is a new version. A release that already exists is reused, not rewritten.
+
+Two things are not in the version, because they depend on what was built before and not on
+the content: the manifest (its ``built_at`` and ``previous``) and the changes file
+``changes.rdfp.gz`` (:mod:`kgpub.release.diff`: RDF Patch against the release ``current``
+pointed to when this one was written, or from the empty dataset when there was none). So the
+same sources give the same version whatever the history, and a reused release keeps the
+changes it was first written with.
 """
 
 from __future__ import annotations
@@ -24,10 +31,11 @@ from pathlib import Path
 from pyoxigraph import BlankNode, CanonicalizationAlgorithm, Dataset, DefaultGraph, NamedNode, Quad, Store, Triple
 
 from kgpub import __version__
+from kgpub.errors import ReleaseNotFound
 from kgpub.rdf import jsonld
 from kgpub.rdf.formats import BY_NAME, DUMP_FORMATS
 from kgpub.rdf.serialize import serialize
-from kgpub.release import layout
+from kgpub.release import diff, layout
 from kgpub.release.manifest import FileEntry, Manifest, SourceEntry, ValidationSummary
 from kgpub.release.reader import Release
 
@@ -62,7 +70,7 @@ class Draft:
 
     def add_file(self, name: str, render: Render) -> None:
         """One more file in the release (a report, VoID, pages): rendered from the canonical content."""
-        reserved = (layout.MANIFEST, jsonld.CONTEXT_NAME)
+        reserved = (layout.MANIFEST, layout.CHANGES, jsonld.CONTEXT_NAME)
         if name in self.files or name in reserved or name.startswith(layout.DUMP_STEM + "."):
             raise ValueError(f"{name}: a release file of that name exists already")
         self.files[name] = render
@@ -84,7 +92,9 @@ def write(draft: Draft, root: Path) -> Release:
     final = root / version
     reused = (final / layout.MANIFEST).is_file()
     if not reused:
-        _write_folder(root, final, content, files, _manifest(version, draft, content, files))
+        previous = _previous(root)
+        files = {**files, layout.CHANGES: _changes(previous, version, draft.base_iri, content)}
+        _write_folder(root, final, content, files, _manifest(version, draft, content, files, previous))
     _point_current(root, version)
     return Release(final.resolve(), reused=reused)
 
@@ -116,10 +126,33 @@ def _canonical(quads: list[Quad]) -> list[Quad]:
     dataset = Dataset(quads)
     if any(isinstance(q.subject, BlankNode) or isinstance(q.object, BlankNode) for q in quads):
         dataset.canonicalize(CanonicalizationAlgorithm.RDFC_1_0)
-    return sorted(dataset, key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))
+    return sorted(dataset, key=diff.order)  # the order kgpub.release.diff merges by
 
 
-def _manifest(version: str, draft: Draft, content: Canonical, files: dict[str, bytes]) -> Manifest:
+def _previous(root: Path) -> Release | None:
+    """The release ``current`` points to, if it is one to diff against (a damaged one is not)."""
+    link = layout.current_link(root)
+    if not (link / layout.MANIFEST).is_file():
+        return None
+    release = Release(link.resolve())
+    try:
+        _ = release.manifest
+    except ReleaseNotFound:
+        return None
+    return release if release.file(diff.DUMP).is_file() else None
+
+
+def _changes(previous: Release | None, version: str, base_iri: str | None, content: Canonical) -> bytes:
+    """``changes.rdfp.gz``: RDF Patch from ``previous``'s dump (None: the empty dataset) to ``content``."""
+    before = diff.read(previous.file(diff.DUMP)) if previous is not None else ()
+    rows = diff.changes(before, content.quads, old_name=str(previous.file(diff.DUMP)) if previous else "old",
+                        new_name=f"release {version}")
+    text = b"".join(diff.patch(rows, new=version, old=previous.version if previous else None, base_iri=base_iri))
+    return gzip.compress(text, compresslevel=9, mtime=0)
+
+
+def _manifest(version: str, draft: Draft, content: Canonical, files: dict[str, bytes],
+              previous: Release | None) -> Manifest:
     counts: dict[str, int] = {}
     for q in content.quads:  # canonical quads are distinct, so these are distinct triples per graph
         if isinstance(q.graph_name, NamedNode):
@@ -132,6 +165,7 @@ def _manifest(version: str, draft: Draft, content: Canonical, files: dict[str, b
         sources=draft.sources, validation=draft.validation,
         files={name: FileEntry(sha256=hashlib.sha256(data).hexdigest(), bytes=len(data))
                for name, data in sorted(files.items())},
+        previous=previous.version if previous is not None else None,
     )
 
 

@@ -205,3 +205,41 @@ def test_cli_and_server_write_the_same_bytes(tiny_project: Path) -> None:
     ctx = QueryContext.open(open_release(tiny_project / "release"), limits=QueryLimits(), max_rows=10_000)
     formats = FormatChoice(results=Chosen("json", "application/sparql-results+json"), rdf="n/a")
     assert cli.stdout.encode() == answer(ctx, QueryJob(query=query, formats=formats)).body
+
+
+def test_diff_prints_the_changes_a_release_keeps(tiny_project: Path) -> None:
+    import gzip
+
+    from kgpub.release.reader import open_release
+
+    releases = tiny_project / "release"
+    assert kgpub("build", "--project", str(tiny_project)).returncode == 0
+    old = open_release(releases).version
+    (tiny_project / "data" / "more.ttl").write_text('<http://example.org/x> <http://example.org/y> "z\\"" .\n')
+    assert kgpub("build", "--project", str(tiny_project)).returncode == 0
+    new = open_release(releases).version
+    out = kgpub("diff", "--project", str(tiny_project), old, new)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.encode() == gzip.decompress((releases / new / "changes.rdfp.gz").read_bytes())  # the same bytes
+    added = '<http://example.org/x> <http://example.org/y> "z\\"" <https://w3id.org/kjtrade/graph/data> .'
+    assert out.stdout.splitlines() == [f"H id <https://w3id.org/kjtrade/releases/{new}/> .",
+                                       f"H prev <https://w3id.org/kjtrade/releases/{old}/> .", "TX .",
+                                       f"A {added}", "TC ."]
+    by_folder = kgpub("diff", "--project", str(tiny_project), str(releases / old), "current")
+    assert (by_folder.returncode, by_folder.stdout) == (0, out.stdout)  # a folder, a version or `current`
+    back = kgpub("diff", "--project", str(tiny_project), new, old)
+    assert back.stdout.splitlines()[3] == f"D {added}"
+    summary = kgpub("diff", "--project", str(tiny_project), "--summary", old, new)
+    assert summary.stdout.splitlines() == [f"From release {old} to release {new}: 1 quad added, 0 removed",
+                                           "  +1 -0  https://w3id.org/kjtrade/graph/data"]
+
+
+def test_diff_of_a_release_that_is_not_there_is_a_clear_error(tiny_project: Path, tmp_path: Path) -> None:
+    assert kgpub("build", "--project", str(tiny_project)).returncode == 0
+    out = kgpub("diff", "--project", str(tiny_project), "current", "0000000000000000")
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert "error: 0000000000000000: no release folder there, and no release of that version in" in out.stderr
+    assert "kept there: " in out.stderr and out.stdout == ""
+    out = kgpub("diff", "--project", str(tiny_project), str(tmp_path / "nowhere"), "current")
+    assert out.returncode == 2 and "nowhere: no release folder there" in out.stderr
+    assert kgpub("diff", "--project", str(tiny_project), "current").returncode == 2  # NEW is required

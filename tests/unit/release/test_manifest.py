@@ -50,3 +50,12 @@ def test_earlier_layouts_with_a_stored_default_graph_still_use_it(tmp_path: Path
                         (layout.FORMAT, True)):
         (tmp_path / layout.MANIFEST).write_text(_manifest({}, fmt=fmt), encoding="utf-8")
         assert Release(tmp_path).stores_default_graph is stored, fmt
+
+
+def test_previous_is_written_null_or_a_version_and_older_manifests_have_none() -> None:
+    for previous in (None, "0123456789abcdef"):
+        manifest = Manifest(version="v", format=layout.FORMAT, kgpub="0", built_at="", graphs={}, default_graphs=[],
+                            default_graph_triples=0, previous=previous)
+        assert json.loads(manifest.to_json())["previous"] == previous  # null is written: "the first release"
+        assert Manifest.from_json(manifest.to_json(), where="m").previous == previous
+    assert Manifest.from_json(_manifest({}), where="m").previous is None  # a manifest from before the field

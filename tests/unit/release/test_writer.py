@@ -11,7 +11,7 @@ from helpers.projects import TINY_DATA, write_project
 from kgpub.build.pipeline import build
 from kgpub.errors import ReleaseNotFound, SourceSyntaxError, ValidationFailed
 from kgpub.rdf.formats import DUMP_FORMATS
-from kgpub.release import writer
+from kgpub.release import layout, writer
 from kgpub.release.manifest import Manifest, ValidationSummary
 from kgpub.release.reader import Release, open_release
 from kgpub.settings import Settings
@@ -185,3 +185,97 @@ def test_manifest_round_trips_and_damage_is_named(tmp_path: Path) -> None:
     (rel.path / "manifest.json").write_text("[1, 2]")
     with pytest.raises(ReleaseNotFound, match="not a JSON object"):
         Release(rel.path).manifest  # noqa: B018
+
+
+def _patch(release: Release) -> list[str]:
+    """The release's changes file as rows (split at newlines only: N-Quads leaves U+2028 as is)."""
+    return gzip.decompress(release.file(layout.CHANGES).read_bytes()).decode("utf-8").split("\n")[:-1]
+
+
+def _applied(rows: list[str], dump: Path) -> set[str]:
+    """The dump's lines with the patch's rows applied; each row must apply (none added twice, none deleted unseen)."""
+    lines = set(dump.read_text(encoding="utf-8").split("\n")[:-1])
+    for row in rows:
+        op, _, line = row.partition(" ")
+        if op == "A":
+            assert line not in lines
+            lines.add(line)
+        elif op == "D":
+            assert line in lines
+            lines.remove(line)
+    return lines
+
+
+def _snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    return {p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _iri(version: str) -> str:
+    return f"https://w3id.org/kjtrade/releases/{version}/"
+
+
+def test_every_release_has_its_changes_since_the_release_current_was(tmp_path: Path) -> None:
+    first = writer.write(writer.Draft(quads=[_quad("a", "b"), _quad("c", "d")], default_graphs=[G.value]), tmp_path)
+    assert first.manifest.previous is None  # nothing before it: the changes are from the empty dataset
+    assert _patch(first) == [f"H id <{_iri(first.version)}> .", "TX .", f"A {_quad('a', 'b')} .",
+                             f"A {_quad('c', 'd')} .", "TC ."]
+    second = writer.write(writer.Draft(quads=[_quad("a", "b"), _quad("e", "f")], default_graphs=[G.value]), tmp_path)
+    assert second.manifest.previous == first.version
+    assert _patch(second) == [f"H id <{_iri(second.version)}> .", f"H prev <{_iri(first.version)}> .", "TX .",
+                              f"D {_quad('c', 'd')} .", f"A {_quad('e', 'f')} .", "TC ."]
+    data = second.file(layout.CHANGES).read_bytes()
+    entry = second.manifest.files[layout.CHANGES]  # listed like every file, with its digest and size
+    assert (entry.sha256, entry.bytes) == (hashlib.sha256(data).hexdigest(), len(data))
+    assert data[:2] == b"\x1f\x8b" and data[4:8] == b"\0\0\0\0"  # gzip, no timestamp: the same changes, the same bytes
+    assert json.loads((second.path / "manifest.json").read_text())["previous"] == first.version
+    assert _applied(_patch(second), first.file("dataset.nq")) == _applied([], second.file("dataset.nq"))
+    with pytest.raises(ValueError, match="exists already"):
+        writer.Draft(quads=[], default_graphs=[]).add_file(layout.CHANGES, lambda _: b"")
+
+
+def test_the_version_and_the_dumps_do_not_depend_on_what_was_built_before(tmp_path: Path) -> None:
+    def a() -> writer.Draft:
+        return writer.Draft(quads=[_quad("a", "b"), _quad("c", "d")], default_graphs=[G.value])
+
+    def b() -> writer.Draft:
+        return writer.Draft(quads=[_quad("a", "b"), _quad("e", "f")], default_graphs=[G.value])
+
+    alone = writer.write(b(), tmp_path / "fresh")
+    root = tmp_path / "releases"
+    first = writer.write(a(), root)
+    second = writer.write(b(), root)
+    assert second.version == alone.version  # B after A is the release B alone is
+    for name in second.manifest.files.keys() - {layout.CHANGES}:
+        assert second.file(name).read_bytes() == alone.file(name).read_bytes(), name
+    assert (alone.manifest.previous, second.manifest.previous) == (None, first.version)
+    assert set(alone.manifest.files) == set(second.manifest.files)
+
+
+def test_building_a_then_b_then_a_again_reuses_a_untouched(tiny_project: Path) -> None:
+    a = build(_settings(tiny_project)).release
+    before = _snapshot(a.path)
+    (tiny_project / "data" / "more.ttl").write_text('<http://example.org/x> <http://example.org/y> "z\\"q" .\n')
+    b = build(_settings(tiny_project)).release
+    (tiny_project / "data" / "more.ttl").unlink()
+    again = build(_settings(tiny_project))
+    assert again.reused and again.release.path == a.path and again.release.version == a.version
+    assert _snapshot(a.path) == before  # not a byte nor a timestamp changed, the changes file included
+    assert open_release(_settings(tiny_project).releases_dir).path == a.path  # current is A again
+    assert a.manifest.previous is None and b.manifest.previous == a.version
+    rows = _patch(b)
+    assert rows[:2] == [f"H id <{_iri(b.version)}> .", f"H prev <{_iri(a.version)}> ."]
+    added = [r for r in rows if r.startswith("A ")]
+    assert ('A <http://example.org/x> <http://example.org/y> "z\\"q" <https://w3id.org/kjtrade/graph/data> .'
+            in added)
+    assert _applied(rows, a.file("dataset.nq")) == _applied([], b.file("dataset.nq"))
+    (tiny_project / "data" / "other.ttl").write_text('<http://example.org/x> <http://example.org/y> "w" .\n')
+    c = build(_settings(tiny_project)).release
+    assert c.manifest.previous == a.version  # against the release current was, not the newest built
+
+
+def test_a_damaged_current_release_is_not_diffed_against(tmp_path: Path) -> None:
+    first = writer.write(writer.Draft(quads=[_quad("a", "b")], default_graphs=[G.value]), tmp_path)
+    (first.path / "manifest.json").write_text("[]")
+    second = writer.write(writer.Draft(quads=[_quad("c", "d")], default_graphs=[G.value]), tmp_path)
+    assert second.manifest.previous is None and _patch(second)[1] == "TX ."
