@@ -24,6 +24,7 @@ from kgpub.query.checks import QueryLimits
 from kgpub.query.service import QueryService
 from kgpub.release.reader import Release
 from kgpub.resources.documents import Documents
+from kgpub.resources.fragments import Fragments
 from kgpub.resources.iris import Namespace
 from kgpub.settings import Settings
 
@@ -59,13 +60,20 @@ class Served:
     @cached_property
     def documents(self) -> Documents:
         """The release's documents (entity descriptions, graphs, the dataset description), rendered once."""
+        from kgpub.metadata import void
+        from kgpub.release import history
+
         def dataset() -> list[Triple]:
-            from kgpub.metadata import void
-            from kgpub.release import history
+            return void.describe(self.release, self.settings, history.kept(history.root_of(self.release)),
+                                 store=self.store)
 
-            return void.describe(self.release, self.settings, history.kept(history.root_of(self.release)))
+        return Documents(self.release, self.store, Namespace(self.settings.base_iri), dataset=dataset,
+                         prefixes=void.PREFIXES)
 
-        return Documents(self.release, self.store, Namespace(self.settings.base_iri), dataset=dataset)
+    @cached_property
+    def fragments(self) -> Fragments:
+        """The release's Triple Pattern Fragments (in-memory indexes and rendered pages)."""
+        return Fragments(self.release, self.store, base_iri=self.settings.base_iri)
 
     async def drained(self, timeout: float) -> bool:
         """Wait until no request holds this release (at most ``timeout`` s); whether it got there."""

@@ -20,6 +20,7 @@ from kgpub.build.report import ValidationReport
 from kgpub.build.sources import KNOWLEDGE_GRAPH, Sources, graph_name, load_sources
 from kgpub.build.validate import validate
 from kgpub.errors import UnverifiedLinks, ValidationFailed
+from kgpub.metadata import statistics, tables
 from kgpub.release import writer
 from kgpub.release.manifest import SourceEntry, ValidationSummary
 from kgpub.release.reader import Release
@@ -78,6 +79,14 @@ def draft(settings: Settings, sources: Sources, report: ValidationReport) -> wri
     result.add_file("validation.ttl", writer.graph_file(report_graph.value, "turtle", prefixes={"sh": SH}))
     result.add_file("validation.txt", lambda _: report.text().encode("utf-8"))
     result.add_file("queries.json", lambda _: example_queries(sources.project))
+    result.add_file(statistics.FILE_NAME, statistics.renderer(settings.base_iri, statistics.link_targets(
+        [row.link.target for row in links.read_mapping(sources.project / links.MAPPING, base_iri=sources.base_iri,
+                                                       prefixes=sources.prefixes)[0] if row.verified],
+        links.KNOWLEDGE_GRAPHS, links.knowledge_graph)))
     gone = retired.retired(sources.project, base_iri=settings.base_iri, quads=result.quads)
     result.add_file(RETIRED_FILE, lambda _: retired.render(gone))
+    figures = tables.published(result.quads, graphs=result.default_graphs, base_iri=settings.base_iri)
+    for name in figures.names:  # the figures as tables: CSV, and CSV on the Web metadata
+        result.add_file(tables.csv_name(name), figures.csv(name))
+        result.add_file(tables.metadata_name(name), figures.metadata(name))
     return result

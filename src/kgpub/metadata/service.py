@@ -4,12 +4,21 @@ Everything said here is derived from the release and the settings, so it stays t
 the result formats come from the format registry, the default dataset's graphs and triple
 counts from the release manifest, and federation is advertised only when SERVICE calls are
 allowed.
+
+The service is linked to the dataset description: ``sd:defaultGraph`` (SPARQL 1.1 Service
+Description §3, "relates an instance of sd:Dataset to the description of its default graph") of the
+default dataset is the knowledge graph, so the node describing it is the dataset's own IRI,
+``<base>id/dataset/kjtrade``, an ``sd:Graph`` with its ``void:triples``, as the VoID guide's section on
+the Service Description lets an ``sd:Graph`` be the ``void:Dataset`` it holds. Dereferencing that IRI
+gives the VoID + DCAT description (:mod:`kgpub.metadata.void`), which names this endpoint as its
+``void:sparqlEndpoint``; the named graphs stay blank nodes, their sizes from the manifest.
 """
 
 from __future__ import annotations
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
+from kgpub.metadata.void import dataset_iri
 from kgpub.rdf.formats import FORMATS
 from kgpub.release.reader import Release
 from kgpub.settings import Settings
@@ -28,7 +37,7 @@ def _sd(local: str) -> NamedNode:
 
 def service_description(*, endpoint: str, release: Release, settings: Settings) -> list[Triple]:
     """The Service Description of the endpoint at ``endpoint`` (an absolute URL)."""
-    service, dataset, default = NamedNode(endpoint), BlankNode("dataset"), BlankNode("defaultGraph")
+    service, dataset, default = NamedNode(endpoint), BlankNode("dataset"), NamedNode(dataset_iri(settings))
     triples = [
         Triple(service, RDF_TYPE, _sd("Service")),
         Triple(service, _sd("endpoint"), service),

@@ -30,6 +30,7 @@ from kgpub.errors import Gone, NotFound
 from kgpub.rdf import jsonld
 from kgpub.rdf.formats import Format
 from kgpub.rdf.serialize import serialize
+from kgpub.release import layout
 from kgpub.release.reader import Release
 from kgpub.resources.describe import describe
 from kgpub.resources.iris import Namespace
@@ -41,16 +42,12 @@ DCTERMS = "http://purl.org/dc/terms/"
 VOID = "http://rdfs.org/ns/void#"
 XSD_INTEGER = NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 LICENSE = NamedNode("https://creativecommons.org/licenses/by/4.0/")
-DATASET_PATH = "/id/dataset/kjtrade"
-"""The whole knowledge graph's dataset IRI, relative to the base; its Data Cube data sets are its subsets."""
+DATASET_PATH = "/" + layout.DATASET_PATH
+"""The whole knowledge graph's dataset IRI, as a path."""
 VOID_PATH = "/.well-known/void"
 RETIRED_FILE = "retired.json"
 GRAPHS = {"/ontology": "ontology", "/shapes": "shapes", "/validation": "validation"}
 """Documents that are one named graph of the release (``<base>graph/<name>``) as it is."""
-
-DESCRIPTION_PREFIXES = {"void": VOID, "dcat": "http://www.w3.org/ns/dcat#", "spdx": "http://spdx.org/rdf/terms#",
-                        "sd": "http://www.w3.org/ns/sparql-service-description#", "foaf": FOAF, "dcterms": DCTERMS}
-"""Prefixes of the vocabularies the dataset description uses, beside the release's own."""
 
 DescribeDataset = Callable[[], list[Triple]]
 
@@ -79,8 +76,9 @@ class Documents:
     """The documents of one release, resolved by path and rendered once per format (thread-safe)."""
 
     def __init__(self, release: Release, store: Store, namespace: Namespace, *, dataset: DescribeDataset,
-                 max_incoming: int = 1000, cache_bytes: int = 64 << 20) -> None:
+                 prefixes: dict[str, str] | None = None, max_incoming: int = 1000, cache_bytes: int = 64 << 20) -> None:
         self.release, self.store, self.ns = release, store, namespace
+        self.prefixes = {**(prefixes or {}), **release.prefixes}  # the release's own win
         self._dataset, self.max_incoming, self._budget = dataset, max_incoming, cache_bytes
         self._cache: OrderedDict[tuple[str, str], bytes] = OrderedDict()
         self._cached_bytes = 0
@@ -161,7 +159,7 @@ class Documents:
                                        rest)]
 
     def _serialize(self, triples: list[Triple], fmt: Format) -> bytes:
-        prefixes = _used({**DESCRIPTION_PREFIXES, **self.release.prefixes}, triples)
+        prefixes = _used(self.prefixes, triples)
         context = jsonld.Context.of(prefixes, triples=triples)
         return serialize(triples, fmt, prefixes=prefixes, context=context).body
 

@@ -22,7 +22,7 @@ from kgpub.errors import KgpubError
 from kgpub.site import Site
 from kgpub.web import conditional, errors
 from kgpub.web.conditional import ETagMiddleware
-from kgpub.web.routes import context, dumps, meta, resources, sparql
+from kgpub.web.routes import context, description, dumps, fragments, meta, resources, sparql, tables
 
 DESCRIBED_BY = resources.DESCRIBED_BY.encode()
 EXPOSED_HEADERS = ["ETag", "Link", "Content-Location", "X-Result-Count", "X-Result-Truncated", "X-Result-Limit",
@@ -42,10 +42,13 @@ def create_app(site: Site) -> FastAPI:
                   description="Read-only SPARQL 1.1 endpoint and Linked Data over an immutable release.")
     app.state.site = site
     app.include_router(sparql.router)
+    app.include_router(resources.router)  # the most requested first: routing is a linear scan
+    app.include_router(fragments.router)
     app.include_router(meta.router)
     app.include_router(context.router)
     app.include_router(dumps.router)
-    app.include_router(resources.router)
+    app.include_router(description.router)
+    app.include_router(tables.router)
     app.add_exception_handler(KgpubError, errors.kgpub_error)
     app.add_exception_handler(StarletteHTTPException, errors.http_error)
     app.add_exception_handler(RequestValidationError, errors.validation_error)
@@ -59,15 +62,19 @@ def create_app(site: Site) -> FastAPI:
     return app
 
 
+STORED_FILES = ("/" + dumps.URL_STEM + ".", "/releases/", "/changes.", tables.PREFIX)
+"""Paths answered with a release file as stored (strong ETag = its SHA-256, Range): never compressed again."""
+
+
 class FilesUncompressed(GZipMiddleware):
-    """Gzip for every answer except release files (dumps, /releases/...): those are served as they
+    """Gzip for every answer except release files (dumps, /releases/..., tables): those are served as they
     are stored, so Content-Length, Range and the ETag (the file's SHA-256) stay true.
 
     A compressed answer is another representation: its strong ETag gets the ``-gzip`` mark
     (as Apache's), which :func:`conditional.matches` reads as the same entity when revalidating."""
 
     async def __call__(self, scope, receive, send):  # type: ignore[no-untyped-def]
-        if scope["type"] != "http" or scope["path"].startswith(("/" + dumps.URL_STEM + ".", "/releases/")):
+        if scope["type"] != "http" or scope["path"].startswith(STORED_FILES):
             await self.app(scope, receive, send)
             return
 

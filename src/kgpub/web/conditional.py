@@ -22,12 +22,13 @@ from starlette.responses import Response
 KEPT_ON_304 = ("etag", "vary", "cache-control", "content-location", "expires", "last-modified")
 
 
-def validator(version: str, *parts: str | bytes) -> str:
-    """The weak ETag of an answer determined by the release ``version`` and ``parts`` (any content coding)."""
+def validator(version: str, *parts: str | bytes, strong: bool = False) -> str:
+    """The ETag of an answer determined by the release ``version`` and ``parts``: weak (any content coding),
+    or ``strong`` when the bytes are a function of exactly those (deterministic rendering, one coding)."""
     digest = hashlib.sha256(version.encode())
     for part in parts:
         digest.update(b"\0" + (part.encode() if isinstance(part, str) else part))
-    return 'W/"' + digest.hexdigest()[:32] + '"'
+    return ('"' if strong else 'W/"') + digest.hexdigest()[:32] + '"'
 
 
 def matches(if_none_match: str | None, etag: str) -> bool:

@@ -5,22 +5,29 @@ file's SHA-256 from the manifest, ``Last-Modified`` the release's build time, an
 file response answers ``Range`` (resumable downloads) and HEAD. Gzip files are served as
 ``application/gzip`` (the inner format is in the file name), never compressed again.
 The unversioned URLs follow the served release with a short cache lifetime; the versioned
-ones never change and say so (``immutable``).
+ones never change and say so (``immutable``). Each release's changes since the one before it
+(RDF Patch, gzip) are ``/releases/<version>/changes.rdfp.gz``, the served one's ``/changes.rdfp.gz``.
+``/releases/`` answers JSON, or DCAT in RDF (:mod:`kgpub.metadata.releases`) when Accept or
+``format=`` asks for an RDF format.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from email.utils import format_datetime
 from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 
-from kgpub.errors import NotFound, ReleaseNotFound
+from kgpub.errors import NotFound
+from kgpub.metadata import releases as release_rdf
+from kgpub.metadata import tables
+from kgpub.rdf import formats, negotiate
 from kgpub.rdf.formats import BY_NAME, DUMP_FORMATS
 from kgpub.rdf.jsonld import CONTEXT_NAME
-from kgpub.release import layout
+from kgpub.rdf.serialize import serialize
+from kgpub.release import history, layout
 from kgpub.release.reader import Release, open_release
 from kgpub.web import conditional
 from kgpub.web.deps import SiteDep
@@ -29,12 +36,32 @@ router = APIRouter()
 
 CURRENT_CACHE = "public, max-age=300, must-revalidate"  # follows the served release: revalidate by ETag
 IMMUTABLE_CACHE = "public, max-age=31536000, immutable"  # /releases/<version>/... never changes
-URL_STEM = "dump"  # /dump.ttl is the release file dataset.ttl
+URL_STEM = layout.DUMP_URL_STEM  # /dump.ttl is the release file dataset.ttl
 
-MEDIA_TYPES = {layout.dump_name(f): f.media_type for f in DUMP_FORMATS} | {
+
+class _ServedFiles(dict[str, str]):
+    """The release files served, name -> media type: the fixed names, and every table's two files
+    (``<name>.csv``, ``<name>.csv-metadata.json``: :mod:`kgpub.metadata.tables`), which the data
+    decides, by their suffix (``in``, ``[]`` and ``get`` know them; iterating lists the fixed names)."""
+
+    def __contains__(self, name: object) -> bool:
+        return super().__contains__(name) or (isinstance(name, str) and tables.media_type(name) is not None)
+
+    def __missing__(self, name: str) -> str:
+        found = tables.media_type(name)
+        if found is None:
+            raise KeyError(name)
+        return found
+
+    def get(self, name: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        return super().get(name) or tables.media_type(name) or default
+
+
+MEDIA_TYPES = _ServedFiles({layout.dump_name(f): f.media_type for f in DUMP_FORMATS} | {
     layout.dump_name(f, gz=True): "application/gzip" for f in DUMP_FORMATS} | {
     CONTEXT_NAME: BY_NAME["jsonld"].media_type, "validation.ttl": BY_NAME["turtle"].media_type,
-    "queries.json": "application/json", "validation.txt": "text/plain; charset=utf-8"}
+    "queries.json": "application/json", "validation.txt": "text/plain; charset=utf-8"})
+MEDIA_TYPES[layout.CHANGES] = "application/gzip"  # RDF Patch since the release before (kgpub.release.diff), gzip
 
 
 def dump_url_name(file_name: str) -> str:
@@ -43,7 +70,7 @@ def dump_url_name(file_name: str) -> str:
 
 
 def _built_at(release: Release) -> datetime:
-    return datetime.fromisoformat(release.manifest.built_at.replace("Z", "+00:00")).astimezone(UTC)
+    return release.built
 
 
 def _file(request: Request, release: Release, name: str, cache: str) -> Response:
@@ -79,46 +106,68 @@ def _dump_routes() -> None:
 _dump_routes()
 
 
-def _kept(root: Path) -> list[Release]:
-    """Every complete release in ``root``, newest first (a folder without a readable manifest is skipped)."""
-    found = []
-    for folder in root.iterdir() if root.is_dir() else ():
-        if folder.name == layout.CURRENT or folder.name.startswith(".") or not folder.is_dir():
-            continue
-        try:
-            found.append(open_release(folder))
-        except ReleaseNotFound:  # a damaged or foreign folder is not a release to list
-            continue
-    return sorted(found, key=lambda r: (r.manifest.built_at, r.version), reverse=True)
+@router.head("/" + layout.CHANGES, include_in_schema=False)
+@router.get("/" + layout.CHANGES, summary="What changed in the served release since the one before it "
+            "(RDF Patch, gzip)")
+async def changes(request: Request, site: SiteDep) -> Response:
+    async with site.serving() as served:
+        return _file(request, served.release, layout.CHANGES, CURRENT_CACHE)
 
 
-def _root(release: Release) -> Path:
-    return release.path.resolve().parent
+JSON = "application/json"
 
 
 def _entry(release: Release, current: str) -> dict[str, object]:
     base = f"/releases/{release.version}/"
     return {"version": release.version, "built_at": release.manifest.built_at, "format": release.manifest.format,
-            "current": release.version == current, "url": base,
+            "current": release.version == current, "url": base, "previous": release.manifest.previous,
             "files": {name: {"url": base + name, "bytes": f.bytes, "sha256": f.sha256}
                       for name, f in sorted(release.manifest.files.items()) if name in MEDIA_TYPES}}
 
 
+def _listing_format(request: Request) -> tuple[formats.Format, str] | None:
+    """The RDF format the client asks the listing in, or None for JSON (the default).
+
+    ``format=`` names an RDF format as ``/sparql`` reads it (``json`` is JSON-LD there too); else
+    Accept decides between JSON and the RDF formats, JSON winning ties (``*/*``) and answering
+    when no RDF type is acceptable."""
+    names = [v for v in request.query_params.getlist("format") if v]
+    accept = request.headers.get("accept")
+    if names:
+        return negotiate.pick(formats.Kind.RDF, accept, names, what="the release listing")
+    rdf = [m for f in formats.by_kind(formats.Kind.RDF) for m in f.media_types]
+    if negotiate.choose(accept, [JSON, *rdf]) in (None, JSON):
+        return None
+    return negotiate.pick(formats.Kind.RDF, accept, what="the release listing")
+
+
 @router.head("/releases/", include_in_schema=False)
-@router.get("/releases/", summary="Every kept release, newest first, with its files")
+@router.get("/releases/", summary="Every kept release, newest first, with its files: JSON, or DCAT in RDF "
+            "(Accept or format=)")
 async def releases(request: Request, site: SiteDep) -> Response:
     async with site.serving() as served:
-        kept = _kept(_root(served.release))
-        listing = {"current": served.release.version, "releases": [_entry(r, served.release.version) for r in kept]}
-        etag = conditional.validator(served.release.version, "releases", *(r.version for r in kept))
-        headers = {"Cache-Control": CURRENT_CACHE}
-        return conditional.respond(request, JSONResponse(listing, headers=headers), etag)
+        chosen = _listing_format(request)
+        media_type = JSON if chosen is None else chosen[1]
+        current, base_iri = served.release.version, site.settings.base_iri
+        kept = history.kept(history.root_of(served.release))
+        etag = conditional.validator(current, "releases", media_type, base_iri, *(r.version for r in kept))
+        headers = {"Cache-Control": CURRENT_CACHE, "Vary": "Accept"}
+        unchanged = conditional.not_modified(request, etag, headers)
+        if unchanged is not None:
+            return unchanged
+        headers["ETag"] = etag
+        if chosen is None:
+            listing = {"current": current, "releases": [_entry(r, current) for r in kept]}
+            return JSONResponse(listing, headers=headers)
+        triples = release_rdf.listing(kept, current=current, base_iri=base_iri, files=MEDIA_TYPES)
+        body = serialize(triples, chosen[0], prefixes=release_rdf.PREFIXES).body
+        return Response(body, media_type=media_type, headers=headers)
 
 
 def _release(site_release: Release, version: str) -> Release:
     if not version.isalnum():
         raise NotFound(f"no release {version!r}")
-    folder = _root(site_release) / version
+    folder = history.root_of(site_release) / version
     if not (folder / layout.MANIFEST).is_file():
         raise NotFound(f"no release {version!r} is kept here; /releases/ lists them")
     return open_release(folder)

@@ -16,7 +16,6 @@ format (``rel="alternate"``) and to the dataset description (``rel="describedby"
 
 from __future__ import annotations
 
-import hashlib
 from email.utils import format_datetime
 
 from fastapi import APIRouter, Request
@@ -78,8 +77,7 @@ def _format(request: Request, suffix: Format | None) -> tuple[Format, str]:
 
 def _etag(served: Served, resource: Resource, fmt: Format) -> str:
     """Strong: the bytes are a function of the release, the path and the format, nothing else."""
-    key = hashlib.sha256(f"{served.release.version}\0{resource.document_path}\0{fmt.name}".encode()).hexdigest()[:32]
-    return f'"{key}"'
+    return conditional.validator(served.release.version, "document", resource.document_path, fmt.name, strong=True)
 
 
 def _links(path: str, fmt: Format) -> str:

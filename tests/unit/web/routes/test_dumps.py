@@ -9,20 +9,24 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import json
 from collections.abc import Iterator
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from httpx import Response
+from pyoxigraph import QueryBoolean, Store
 
 from helpers.sites import IdleBackend, release
-from kgpub.rdf.formats import DUMP_FORMATS
+from kgpub.rdf.formats import DUMP_FORMATS, from_name
 from kgpub.release import layout
+from kgpub.release.reader import Release, open_release
 from kgpub.settings import Settings
 from kgpub.site import Site
 from kgpub.web.app import create_app
-from kgpub.web.routes.dumps import dump_url_name
+from kgpub.web.routes.dumps import MEDIA_TYPES, dump_url_name
 
 DUMPS = [layout.dump_name(f, gz=gz) for f in DUMP_FORMATS for gz in (False, True)]
 
@@ -118,3 +122,136 @@ def test_unknown_releases_and_files_are_404s_in_the_error_body(client: TestClien
 def test_a_file_outside_the_release_list_is_refused(client: TestClient, site: Site) -> None:
     for name in ("manifest.json", "store", "nope.txt"):
         assert client.get(f"/releases/{site.release.version}/{name}").status_code == 404
+
+
+# The listing in RDF (DCAT 3) and the changes files.
+
+DCAT = "http://www.w3.org/ns/dcat#"
+RELEASES = "https://w3id.org/kjtrade/releases/"
+LISTING_PREFIXES = ("PREFIX dcat: <http://www.w3.org/ns/dcat#> PREFIX dcterms: <http://purl.org/dc/terms/> "
+                    "PREFIX spdx: <http://spdx.org/rdf/terms#> PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> ")
+
+
+@pytest.fixture
+def two(client: TestClient, site: Site, tmp_path: Path) -> tuple[Release, Release]:
+    """The site's release, built an hour earlier, and a newer one, served now."""
+    old = site.release
+    manifest = json.loads(old.file(layout.MANIFEST).read_text())
+    manifest["built_at"] = "2020-01-01T00:00:00+00:00"  # apart from the new one whatever the clock says
+    old.file(layout.MANIFEST).write_text(json.dumps(manifest))
+    new = release(tmp_path / "releases", "example", objects=2)
+    asyncio.run(site.swap(new))
+    return open_release(old.path), new
+
+
+def _graph(r: Response) -> Store:
+    fmt = from_name(r.headers["content-type"].split(";")[0])
+    store = Store()
+    store.load(r.content, format=fmt.oxigraph)  # type: ignore[arg-type]
+    return store
+
+
+def _ask(store: Store, where: str) -> bool:
+    result = store.query(LISTING_PREFIXES + f"ASK {{ {where} }}")
+    assert isinstance(result, QueryBoolean)
+    return bool(result)
+
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+NEGOTIATED = [  # Accept, query, the media type answered
+    (None, "", "application/json"), ("*/*", "", "application/json"), (BROWSER, "", "application/json"),
+    ("text/html", "", "application/json"), ("application/json, text/turtle;q=0.9", "", "application/json"),
+    ("text/turtle", "", "text/turtle"), ("application/ld+json", "", "application/ld+json"),
+    ("text/turtle;q=0.5, application/n-triples", "", "application/n-triples"),
+    ("application/json", "?format=turtle", "text/turtle"), (None, "?format=nt", "application/n-triples"),
+    (None, "?format=xml", "application/rdf+xml"), (None, "?format=json", "application/ld+json"),
+]
+
+
+def test_the_listing_is_json_unless_rdf_is_asked_for(two: tuple[Release, Release], client: TestClient) -> None:
+    for accept, query, media_type in NEGOTIATED:
+        r = client.get("/releases/" + query, headers={"Accept": accept} if accept else {})
+        assert r.status_code == 200, (accept, query, r.text)
+        assert r.headers["content-type"].split(";")[0] == media_type, (accept, query)
+        assert r.headers["vary"].split(",")[0].strip().lower() == "accept"
+        if media_type == "application/json":
+            assert r.json()["current"] == two[1].version
+        else:
+            assert _ask(_graph(r), "?d dcat:hasCurrentVersion ?r"), (accept, query)
+
+
+def test_a_listing_format_that_is_not_rdf_is_a_406(client: TestClient) -> None:
+    r = client.get("/releases/?format=csv")
+    assert r.status_code == 406 and r.json()["error"]["code"] == "not_acceptable"
+    assert "the release listing" in r.json()["error"]["message"]
+
+
+def test_the_rdf_listing_describes_every_release_and_file_in_dcat(two: tuple[Release, Release],
+                                                                  client: TestClient) -> None:
+    old, new = two
+    r = client.get("/releases/", headers={"Accept": "text/turtle"})
+    store = _graph(r)
+    dataset, old_iri, new_iri = "<https://w3id.org/kjtrade/id/dataset/kjtrade>", f"<{RELEASES}{old.version}/>", \
+        f"<{RELEASES}{new.version}/>"
+    assert _ask(store, f"{dataset} a dcat:Dataset ; dcat:hasVersion {old_iri}, {new_iri} ; "
+                       f"dcat:hasCurrentVersion {new_iri}")
+    assert not _ask(store, f"{dataset} dcat:hasCurrentVersion {old_iri}")
+    assert _ask(store, f"{new_iri} a dcat:Dataset ; dcat:previousVersion {old_iri} ; dcterms:isVersionOf {dataset}")
+    assert not _ask(store, f"{old_iri} dcat:previousVersion ?earlier")  # the chain ends at the oldest kept
+    for rel, iri in ((old, old_iri), (new, new_iri)):
+        issued = f'"{rel.manifest.built_at}"^^xsd:dateTime'
+        assert _ask(store, f'{iri} dcat:version "{rel.version}" ; dcterms:issued {issued}')
+        served = [n for n in rel.manifest.files if n in MEDIA_TYPES]
+        assert layout.CHANGES in served and "dataset.ttl.gz" in served
+        for name in served:
+            entry = rel.manifest.files[name]
+            assert _ask(store, f"{iri} dcat:distribution ?d . ?d a dcat:Distribution ; "
+                               f"dcat:downloadURL <{RELEASES}{rel.version}/{name}> ; "
+                               f'dcat:byteSize "{entry.bytes}"^^xsd:nonNegativeInteger ; '
+                               "spdx:checksum [ spdx:algorithm spdx:checksumAlgorithm_sha256 ; "
+                               f'spdx:checksumValue "{entry.sha256}"^^xsd:hexBinary ]'), (rel.version, name)
+        count = store.query(LISTING_PREFIXES + f"SELECT (COUNT(?d) AS ?n) {{ {iri} dcat:distribution ?d }}")
+        assert next(iter(count))["n"].value == str(len(served))  # type: ignore[index]
+    iana = "http://www.iana.org/assignments/media-types/"
+    assert _ask(store, f"?d dcat:downloadURL <{RELEASES}{new.version}/dataset.ttl.gz> ; "
+                       f"dcat:mediaType <{iana}text/turtle> ; dcat:compressFormat <{iana}application/gzip>")
+    assert _ask(store, f"?d dcat:downloadURL <{RELEASES}{new.version}/dataset.nt> ; "
+                       f"dcat:mediaType <{iana}application/n-triples>")
+    assert not _ask(store, f"?d dcat:downloadURL <{RELEASES}{new.version}/dataset.nt> ; "
+                           "dcat:compressFormat ?gzip")
+    assert _ask(store, f"?d dcat:downloadURL <{RELEASES}{new.version}/{layout.CHANGES}> ; "
+                       "dcterms:conformsTo <https://afs.github.io/rdf-patch/>")
+    assert "testserver" not in r.text  # canonical IRIs, never the local origin
+    ntriples = _graph(client.get("/releases/?format=ntriples"))
+    assert len(ntriples) == len(store) and len(_graph(client.get("/releases/?format=jsonld"))) == len(store)
+
+
+def test_each_representation_has_its_own_etag(two: tuple[Release, Release], client: TestClient) -> None:
+    answers = {accept: client.get("/releases/", headers={"Accept": accept})
+               for accept in ("application/json", "text/turtle", "application/n-triples")}
+    assert len({r.headers["etag"] for r in answers.values()}) == 3
+    turtle = answers["text/turtle"].headers["etag"]
+    again = client.get("/releases/", headers={"Accept": "text/turtle", "If-None-Match": turtle})
+    assert again.status_code == 304 and again.headers["etag"] == turtle and again.headers["vary"].startswith("Accept")
+    assert client.get("/releases/", headers={"Accept": "application/json", "If-None-Match": turtle}).status_code == 200
+    assert client.get("/releases/?format=turtle", headers={"If-None-Match": turtle}).status_code == 304  # same bytes
+
+
+def test_every_release_serves_its_changes_and_the_current_ones_have_a_short_url(
+        two: tuple[Release, Release], client: TestClient) -> None:
+    old, new = two
+    for rel in (old, new):
+        r = client.get(f"/releases/{rel.version}/{layout.CHANGES}", headers={"Accept-Encoding": "gzip"})
+        assert r.status_code == 200 and r.headers["content-type"] == "application/gzip"
+        assert r.content == rel.file(layout.CHANGES).read_bytes() and "content-encoding" not in r.headers
+        assert r.headers["etag"] == f'"{rel.manifest.files[layout.CHANGES].sha256}"'
+    current = client.get("/" + layout.CHANGES, headers={"Accept-Encoding": "gzip"})
+    assert current.status_code == 200 and current.content == new.file(layout.CHANGES).read_bytes()
+    assert "content-encoding" not in current.headers and "max-age=300" in current.headers["cache-control"]
+    patch = gzip.decompress(current.content).decode().splitlines()
+    assert patch[:2] == [f"H id <{RELEASES}{new.version}/> .", f"H prev <{RELEASES}{old.version}/> ."]
+    listed = {r["version"]: r for r in client.get("/releases/").json()["releases"]}
+    assert listed[new.version]["previous"] == old.version and listed[old.version]["previous"] is None
+    assert listed[new.version]["files"][layout.CHANGES]["url"] == f"/releases/{new.version}/{layout.CHANGES}"

@@ -247,3 +247,18 @@ def test_the_base_itself_answers_machines_with_the_dataset_description(client: T
     assert root.status_code == 200 and root.headers["content-location"] == "/.well-known/void.ttl"
     assert root.content == void.content and root.headers["etag"] == void.headers["etag"]
     assert '</.well-known/void.jsonld>; rel="alternate"' in root.headers["link"]
+
+
+def test_every_url_the_description_names_answers_on_the_server(client: TestClient) -> None:
+    """Download and access URLs, the endpoint, the landing page, the versions: canonical IRIs that this
+    server answers at their paths (what the w3id.org redirect relies on)."""
+    found = triples(client.get("/.well-known/void.nt"))
+    urls = {t.object.value for t in found if isinstance(t.object, NamedNode) and t.object.value.startswith(BASE)
+            and t.predicate.value.startswith(("http://www.w3.org/ns/dcat#", "http://rdfs.org/ns/void#"))
+            and t.predicate.value.rsplit("#")[-1] in (
+                "downloadURL", "accessURL", "endpointURL", "landingPage", "hasVersion", "hasCurrentVersion",
+                "previousVersion", "sparqlEndpoint", "dataDump", "exampleResource")}
+    assert any("/dump.nt" in u for u in urls) and any("/datasets/" in u for u in urls)
+    for url in sorted(urls):
+        r = client.get("/" + url.removeprefix(BASE), headers={"Accept": "text/turtle"})
+        assert r.status_code == 200, url
