@@ -1,24 +1,40 @@
 #!/usr/bin/env sh
 # Installs what the test suite needs beyond PyPI, so the README's test command works on a
-# fresh machine: a Java runtime, for the OWL 2 DL reasoner HermiT (shipped by owlready2).
-# Already-present tools are left alone. Without root or apt-get, it says what is missing;
-# the tests then fail under CI=true (and skip with a reason otherwise).
+# fresh machine:
+# - a Java runtime, for the OWL 2 DL reasoner HermiT (shipped by owlready2);
+# - Node.js and npm, and in tests/node the exact Comunica clients of tests/node/package-lock.json
+#   (`npm ci`), for the Linked Data end-to-end tests; needs the npm registry.
+# Already-present tools are left alone, and an install of tests/node that matches the lock file
+# is kept (a copy of the lock file it was made from is kept in node_modules). Without root or
+# apt-get, it says what is missing; the tests then fail under CI=true (and skip with a reason
+# otherwise).
 set -eu
+cd "$(dirname "$0")/.."
 
 missing=""
 command -v java >/dev/null 2>&1 || missing="$missing default-jre-headless"
+command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 
-if [ -z "$missing" ]; then
-    exit 0
+if [ -n "$missing" ]; then
+    if command -v apt-get >/dev/null 2>&1; then
+        SUDO=""
+        [ "$(id -u)" = "0" ] || SUDO="sudo"
+        echo "setup-test-tools: installing$missing (Debian packages)" >&2
+        $SUDO apt-get update -qq >/dev/null
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+    else
+        echo "setup-test-tools: please install$missing (a Java runtime; Node.js 18+ with npm); no apt-get here" >&2
+        [ "${CI:-}" = "true" ] && exit 1
+    fi
 fi
-if command -v apt-get >/dev/null 2>&1; then
-    SUDO=""
-    [ "$(id -u)" = "0" ] || SUDO="sudo"
-    echo "setup-test-tools: installing$missing (Debian packages)" >&2
-    $SUDO apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
-else
-    echo "setup-test-tools: please install$missing (a Java runtime); no apt-get here" >&2
-    [ "${CI:-}" = "true" ] && exit 1
+
+NODE_DIR=tests/node
+if command -v npm >/dev/null 2>&1; then
+    if ! cmp -s "$NODE_DIR/package-lock.json" "$NODE_DIR/node_modules/.installed-from-lock.json"; then
+        echo "setup-test-tools: installing the Node.js test clients (npm ci --prefix $NODE_DIR)" >&2
+        npm ci --prefix "$NODE_DIR" --no-audit --no-fund --loglevel=error >/dev/null
+        cp "$NODE_DIR/package-lock.json" "$NODE_DIR/node_modules/.installed-from-lock.json"
+    fi
 fi
 exit 0
