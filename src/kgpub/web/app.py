@@ -62,7 +62,7 @@ def create_app(site: Site) -> FastAPI:
     return app
 
 
-STORED_FILES = ("/" + dumps.URL_STEM + ".", "/releases/", "/changes.", tables.PREFIX)
+STORED_FILES = ("/" + dumps.URL_STEM, "/releases/", "/changes.", tables.PREFIX)
 """Paths answered with a release file as stored (strong ETag = its SHA-256, Range): never compressed again."""
 
 

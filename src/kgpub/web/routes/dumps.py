@@ -106,6 +106,22 @@ def _dump_routes() -> None:
 _dump_routes()
 
 
+@router.head("/" + URL_STEM, include_in_schema=False)
+@router.get("/" + URL_STEM, summary="The whole dataset in the format Accept or format= asks for (Turtle by default); "
+            "Content-Location names the file")
+async def negotiated_dump(request: Request, site: SiteDep) -> Response:
+    """The same bytes as ``/dump.<ext>``, chosen through the one negotiation (``Vary: Accept``)."""
+    names = [n for n in request.query_params.getlist("format") if n]
+    fmt, _ = negotiate.pick(formats.Kind.RDF, request.headers.get("accept"), names, offered=DUMP_FORMATS,
+                            what="a dump")
+    file_name = layout.dump_name(fmt)
+    async with site.serving() as served:
+        response = _file(request, served.release, file_name, CURRENT_CACHE)
+    response.headers["Content-Location"] = "/" + dump_url_name(file_name)
+    response.headers["Vary"] = "Accept"
+    return response
+
+
 @router.head("/" + layout.CHANGES, include_in_schema=False)
 @router.get("/" + layout.CHANGES, summary="What changed in the served release since the one before it "
             "(RDF Patch, gzip)")

@@ -255,3 +255,27 @@ def test_every_release_serves_its_changes_and_the_current_ones_have_a_short_url(
     listed = {r["version"]: r for r in client.get("/releases/").json()["releases"]}
     assert listed[new.version]["previous"] == old.version and listed[old.version]["previous"] is None
     assert listed[new.version]["files"][layout.CHANGES]["url"] == f"/releases/{new.version}/{layout.CHANGES}"
+
+
+@pytest.mark.parametrize(("accept", "names", "ext"), [
+    (None, [], "ttl"), ("*/*", [], "ttl"), ("application/n-triples", [], "nt"), ("application/n-quads", [], "nq"),
+    ("application/trig;q=0.9, application/ld+json", [], "jsonld"), ("text/turtle;q=0, */*", [], "nt"),
+    ("image/png", ["trig"], "trig"), (None, ["json"], "jsonld"),
+])
+def test_dump_negotiates_the_format_and_names_the_file(client: TestClient, accept: str | None, names: list[str],
+                                                      ext: str) -> None:
+    headers = {"Accept": accept} if accept else {}
+    r = client.get("/dump", headers=headers, params=[("format", n) for n in names])
+    file = client.get(f"/dump.{ext}")
+    assert r.status_code == 200 and r.headers["content-location"] == f"/dump.{ext}"
+    assert r.content == file.content and r.headers["etag"] == file.headers["etag"]
+    assert "accept" in r.headers["vary"].lower()
+    again = client.get("/dump", headers={**headers, "If-None-Match": r.headers["etag"]},
+                       params=[("format", n) for n in names])
+    assert again.status_code == 304 and again.headers["content-location"] == f"/dump.{ext}"
+
+
+def test_dump_406_lists_the_dump_formats(client: TestClient) -> None:
+    r = client.get("/dump", headers={"Accept": "application/rdf+xml"})
+    assert r.status_code == 406 and "a dump" in r.json()["error"]["message"]
+    assert "application/n-quads" in r.json()["error"]["message"]
