@@ -46,6 +46,7 @@ DATASET_PATH = "/" + layout.DATASET_PATH
 """The whole knowledge graph's dataset IRI, as a path."""
 VOID_PATH = "/.well-known/void"
 RETIRED_FILE = "retired.json"
+RESOLVED = 1 << 16  # paths whose resolution is remembered
 GRAPHS = {"/ontology": "ontology", "/shapes": "shapes", "/validation": "validation"}
 """Documents that are one named graph of the release (``<base>graph/<name>``) as it is."""
 
@@ -81,6 +82,7 @@ class Documents:
         self.prefixes = {**(prefixes or {}), **release.prefixes}  # the release's own win
         self._dataset, self.max_incoming, self._budget = dataset, max_incoming, cache_bytes
         self._cache: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+        self._resolved: dict[str, Resource | NotFound | Gone] = {}
         self._cached_bytes = 0
         self._lock = Lock()
         self.retired = _retired(release)
@@ -91,7 +93,21 @@ class Documents:
         return self.ns.iri(DATASET_PATH)
 
     def resolve(self, path: str) -> Resource:
-        """The resource at ``path`` (no format suffix); NotFound or Gone when there is none."""
+        """The resource at ``path`` (no format suffix); NotFound or Gone when there is none (remembered per
+        path, up to :data:`RESOLVED` paths: a release never changes)."""
+        found = self._resolved.get(path)
+        if found is None:
+            try:
+                found = self._resolve(path)
+            except (NotFound, Gone) as e:
+                found = e
+            if len(self._resolved) < RESOLVED:
+                self._resolved[path] = found
+        if isinstance(found, Resource):
+            return found
+        raise type(found)(found.message)
+
+    def _resolve(self, path: str) -> Resource:
         iri = self.ns.iri(path)
         if path in (DATASET_PATH, VOID_PATH):
             return Resource(path, self.dataset_iri, "dataset")

@@ -13,12 +13,15 @@ ones never change and say so (``immutable``). Each release's changes since the o
 
 from __future__ import annotations
 
+import mmap
+import os
 from datetime import datetime
 from email.utils import format_datetime
 from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
+from starlette.types import Receive, Scope, Send
 
 from kgpub.errors import NotFound
 from kgpub.metadata import releases as release_rdf
@@ -85,7 +88,39 @@ def _file(request: Request, release: Release, name: str, cache: str) -> Response
     unchanged = conditional.not_modified(request, etag, headers, modified=modified)
     if unchanged is not None:
         return unchanged
-    return FileResponse(path, media_type=MEDIA_TYPES[name], headers=headers, stat_result=path.stat())
+    if "range" in request.headers:  # Starlette answers Range (206, multipart, 416) and If-Range
+        return FileResponse(path, media_type=MEDIA_TYPES[name], headers=headers, stat_result=path.stat())
+    return MappedFile(path, media_type=MEDIA_TYPES[name], headers=headers)
+
+
+class MappedFile(Response):
+    """A whole release file, memory-mapped and sent in 1 MiB chunks from the event loop.
+
+    Starlette's FileResponse reads through a thread pool, a hop per chunk and per open and close:
+    measured, that cost more than everything else a dump answer does (1.5 ms for a 158 KB file).
+    Release files never change once written, and the mapping reads from the page cache."""
+
+    CHUNK = 1 << 20
+
+    def __init__(self, path: Path, *, media_type: str, headers: dict[str, str]) -> None:
+        self.path, self.status_code, self.media_type, self.background = path, 200, media_type, None
+        size = path.stat().st_size
+        self.init_headers({**headers, "Content-Length": str(size)})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        if scope["method"] == "HEAD":
+            await send({"type": "http.response.body", "body": b""})
+            return
+        with self.path.open("rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size == 0:
+                await send({"type": "http.response.body", "body": b""})
+                return
+            with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+                for start in range(0, size, self.CHUNK):
+                    end = min(start + self.CHUNK, size)
+                    await send({"type": "http.response.body", "body": mapped[start:end], "more_body": end < size})
 
 
 def _dump_routes() -> None:

@@ -17,6 +17,7 @@ format (``rel="alternate"``) and to the dataset description (``rel="describedby"
 from __future__ import annotations
 
 from email.utils import format_datetime
+from functools import lru_cache
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -26,9 +27,8 @@ from kgpub.rdf.formats import Format, Kind
 from kgpub.rdf.negotiate import pick
 from kgpub.resources.documents import VOID_PATH, Resource
 from kgpub.resources.iris import DOCUMENT_FORMATS, split_suffix
-from kgpub.site import Served
+from kgpub.site import Served, Site
 from kgpub.web import conditional
-from kgpub.web.deps import SiteDep
 from kgpub.web.routes.dumps import CURRENT_CACHE
 
 router = APIRouter()
@@ -37,7 +37,8 @@ PATHS = ("/", "/id/{rest:path}", "/graph/{rest:path}", "/ontology", "/ontology.{
 DESCRIBED_BY = f'<{VOID_PATH}>; rel="describedby"; type="text/turtle"'
 
 
-async def document(request: Request, site: SiteDep) -> Response:
+async def document(request: Request) -> Response:
+    site: Site = request.app.state.site
     path, suffix = split_suffix(request.url.path)
     async with site.serving() as served:
         resource = served.documents.resolve(path)
@@ -57,11 +58,8 @@ async def document(request: Request, site: SiteDep) -> Response:
         return Response(body, media_type=media_type, headers=headers)
 
 
-for _path in PATHS:
-    router.add_api_route(_path, document, methods=["GET"], include_in_schema=_path == PATHS[1],
-                         summary="A dataset IRI: its document, negotiated (Turtle, N-Triples, JSON-LD, RDF/XML, "
-                                 "TriG, N-Quads), or by suffix (.ttl, .nt, .jsonld, .rdf, .trig, .nq)")
-    router.add_api_route(_path, document, methods=["HEAD"], include_in_schema=False)
+for _path in PATHS:  # plain Starlette routes: FastAPI's parameter machinery cost a third of a document's time
+    router.add_route(_path, document, methods=["GET", "HEAD"], include_in_schema=False)
 
 
 def _format(request: Request, suffix: Format | None) -> tuple[Format, str]:
@@ -71,8 +69,15 @@ def _format(request: Request, suffix: Format | None) -> tuple[Format, str]:
             raise BadRequest(f"format={', '.join(names)} contradicts the .{suffix.extension} document asked for; "
                              "drop one of them")
         return suffix, suffix.media_type
-    return pick(Kind.RDF, request.headers.get("accept"), names, offered=DOCUMENT_FORMATS,
-                what="this document")
+    if names:
+        return pick(Kind.RDF, None, names, offered=DOCUMENT_FORMATS, what="this document")
+    return _by_accept(request.headers.get("accept"))
+
+
+@lru_cache(maxsize=512)
+def _by_accept(accept: str | None) -> tuple[Format, str]:
+    """Negotiation by ``Accept`` alone, remembered: clients send the same few headers again and again."""
+    return pick(Kind.RDF, accept, (), offered=DOCUMENT_FORMATS, what="this document")
 
 
 def _etag(served: Served, resource: Resource, fmt: Format) -> str:
