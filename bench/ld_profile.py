@@ -155,11 +155,13 @@ def decompose(app: Any, inner: Any, endpoint: Any, site: Any, sc: dict[str, Any]
 
     extra = {"site": site} if "site" in inspect.signature(endpoint).parameters else {}  # FastAPI's SiteDep
 
+    scope = {**sc, "app": app}  # plain Starlette routes read the site from request.app
+
     async def handler_only() -> Any:
-        return await endpoint(request=Request(dict(sc), _noop_receive), **extra)
+        return await endpoint(request=Request(dict(scope), _noop_receive), **extra)
 
     async def handler_and_send() -> None:
-        response = await endpoint(request=Request(dict(sc), _noop_receive), **extra)
+        response = await endpoint(request=Request(dict(scope), _noop_receive), **extra)
         await response(dict(sc), _noop_receive, _drop)
 
     return {"app": cpu_us(partial(call, app, sc), n), "inner": cpu_us(partial(call, inner, sc), n),
