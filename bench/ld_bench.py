@@ -879,15 +879,26 @@ def report(res: dict[str, Any]) -> str:
 
 
 def write_results(text: str, path: Path) -> None:
-    """Replace this benchmark's section of RESULTS.md (between the markers), or append it."""
-    section = f"{RESULTS_START}\n\n---\n\n{text}\n{RESULTS_END}\n"
+    """Replace this benchmark's part of RESULTS.md (between the markers), or append it as a new section.
+
+    In RESULTS.md the report sits under a hand-written ``##`` section: its title line is dropped and
+    its ``##`` headings become ``###``. What is outside the markers (the introduction above, notes
+    below) is kept."""
+    lines = text.splitlines()
+    if lines and lines[0].startswith("# "):
+        lines = lines[1:]
+        while lines and not lines[0].strip():
+            lines = lines[1:]
+    body = "\n".join(("#" + ln) if ln.startswith("## ") else ln for ln in lines).rstrip("\n")
+    section = f"{RESULTS_START}\n{body}\n{RESULTS_END}\n"
     old = path.read_text(encoding="utf-8") if path.exists() else ""
     if RESULTS_START in old and RESULTS_END in old:
         head, rest = old.split(RESULTS_START, 1)
         tail = rest.split(RESULTS_END, 1)[1].lstrip("\n")
         new = head + section + (("\n" + tail) if tail else "")
     else:
-        new = old.rstrip("\n") + "\n\n" + section
+        title = "## Linked Data: entity documents, fragments, dumps, against Oxigraph, Trifid, @ldf/server and nginx"
+        new = old.rstrip("\n") + f"\n\n---\n\n{title}\n\n" + section
     path.write_text(new, encoding="utf-8")
 
 
