@@ -54,8 +54,8 @@ def dataset_jsonld(release: Release, settings: Settings, *, store: Store | None 
         "inLanguage": list(void.TEXTS),
         "isAccessibleForFree": True,
         "keywords": [keyword for text in void.TEXTS.values() for keyword in text.keywords],
-        "datePublished": min(void.built(r) for r in kept).isoformat(),
-        "dateModified": void.built(release).isoformat(),
+        "datePublished": min(r.built for r in kept).isoformat(),
+        "dateModified": release.built.isoformat(),
     }
     if len(facts.licences) == 1:
         document["license"] = facts.licences[0]

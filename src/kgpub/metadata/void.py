@@ -190,11 +190,6 @@ def _date_time(moment: datetime) -> Literal:
     return _typed(moment.astimezone(UTC).isoformat(), "dateTime")
 
 
-def built(release: Release) -> datetime:
-    """The release's build time (UTC)."""
-    return datetime.fromisoformat(release.manifest.built_at.replace("Z", "+00:00")).astimezone(UTC)
-
-
 def dataset_iri(settings: Settings) -> str:
     return settings.base_iri + layout.DATASET_PATH
 
@@ -477,8 +472,8 @@ def _general(g: _Graph, d: NamedNode, release: Release, settings: Settings, fact
         for agent in agents:
             g.add(d, DCTERMS + role, _n(agent.iri))
             _agent(g, agent)
-    g.add(d, DCTERMS + "issued", _date_time(min(built(r) for r in kept)))
-    g.add(d, DCTERMS + "modified", _date_time(built(release)))
+    g.add(d, DCTERMS + "issued", _date_time(min(r.built for r in kept)))
+    g.add(d, DCTERMS + "modified", _date_time(release.built))
     if facts.years is not None:
         period = g.blank("period")
         g.add(d, DCTERMS + "temporal", period)
@@ -645,7 +640,7 @@ def _build(g: _Graph, d: NamedNode, release: Release, settings: Settings) -> Non
     g.add(d, PROV + "wasGeneratedBy", activity)
     g.add(activity, RDF + "type", _n(PROV + "Activity"))
     g.add(activity, RDFS + "label", Literal(f"Build of release {release.version}", language="en"))
-    g.add(activity, PROV + "endedAtTime", _date_time(built(release)))
+    g.add(activity, PROV + "endedAtTime", _date_time(release.built))
     software = g.blank("software")
     g.add(activity, PROV + "wasAssociatedWith", software)
     g.add(software, RDF + "type", _n(PROV + "SoftwareAgent"))

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import mmap
 import os
-from datetime import datetime
 from email.utils import format_datetime
 from pathlib import Path
 
@@ -72,17 +71,13 @@ def dump_url_name(file_name: str) -> str:
     return URL_STEM + file_name.removeprefix(layout.DUMP_STEM)
 
 
-def _built_at(release: Release) -> datetime:
-    return release.built
-
-
 def _file(request: Request, release: Release, name: str, cache: str) -> Response:
     entry = release.manifest.files.get(name)
     if entry is None or name not in MEDIA_TYPES:
         raise NotFound(f"release {release.version} has no file {name!r}")
     path: Path = release.file(name)
     etag = f'"{entry.sha256}"'
-    modified = _built_at(release)
+    modified = release.built
     headers = {"ETag": etag, "Last-Modified": format_datetime(modified, usegmt=True), "Cache-Control": cache,
                "Accept-Ranges": "bytes"}
     unchanged = conditional.not_modified(request, etag, headers, modified=modified)
