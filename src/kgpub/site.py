@@ -14,7 +14,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 
 from pyoxigraph import Store, Triple
 
@@ -63,7 +63,8 @@ class Served:
         from kgpub.metadata import void
         from kgpub.release import history
 
-        def dataset() -> list[Triple]:
+        @cache
+        def dataset() -> list[Triple]:  # once per release, whichever formats are asked for
             return void.describe(self.release, self.settings, history.kept(history.root_of(self.release)),
                                  store=self.store)
 
