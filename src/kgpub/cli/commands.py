@@ -107,7 +107,7 @@ def dump_cmd(settings: Settings, fmt: str, gz: bool, output: Path | None) -> Non
 @click.option("--file", "query_file", type=click.File("r", encoding="utf-8"), default=None,
               help="Read the query from a file ('-' for standard input).")
 @click.option("--format", "-f", "fmt", default="table", show_default=True,
-              type=click.Choice(["table", *(f.name for f in FORMATS)]),
+              type=click.Choice(["table", *(f.name for f in FORMATS if f.kind is not Kind.PAGE)]),
               help="Output: a readable table, a SPARQL results format, or an RDF format.")
 def query_cmd(settings: Settings, query: str | None, query_file: Any, fmt: str) -> None:
     """Run a read-only SPARQL query over the current release (the server's limits and serializer)."""

@@ -15,6 +15,7 @@ from pyoxigraph import QueryResultsFormat, RdfFormat
 class Kind(Enum):
     RDF = "rdf"  # graphs and datasets (dumps, CONSTRUCT, DESCRIBE)
     RESULTS = "results"  # SELECT and ASK results
+    PAGE = "page"  # a page for people (HTML), offered beside the RDF of a document
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -79,9 +80,12 @@ FORMATS: tuple[Format, ...] = (
            kind=Kind.RESULTS, w3c_iri="http://www.w3.org/ns/formats/SPARQL_Results_CSV"),
     Format(name="tsv", label="SPARQL Results TSV", media_type="text/tab-separated-values",
            extension="tsv", kind=Kind.RESULTS, w3c_iri="http://www.w3.org/ns/formats/SPARQL_Results_TSV"),
+    Format(name="html", label="HTML", media_type="text/html", extension="html", kind=Kind.PAGE,
+           aliases=("application/xhtml+xml",)),
 )
 
 BY_NAME: dict[str, Format] = {f.name: f for f in FORMATS}
+HTML: Format = BY_NAME["html"]
 DUMP_FORMATS: tuple[Format, ...] = tuple(f for f in FORMATS if f.dump)
 
 

@@ -125,3 +125,37 @@ def _by_name(name: str, kind: Kind) -> Format | None:
         return from_name(key)
     except KeyError:
         return None
+
+
+def parse_accept_language(header: str | None) -> list[tuple[str, float]]:
+    """Language ranges of an ``Accept-Language`` header (RFC 9110 §12.5.4), most wanted first (stable
+    for ties), lower-cased; ``q=0`` ranges are dropped."""
+    ranges = []
+    for index, part in enumerate((header or "").split(",")):
+        tag, *params = (f.strip() for f in part.split(";"))
+        if not tag:
+            continue
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                q = _quality(value.strip())
+        if q > 0:
+            ranges.append((-q, index, tag.lower()))
+    return [(tag, -q) for q, _, tag in sorted(ranges)]
+
+
+def lookup_language(header: str | None, available: Sequence[str]) -> str | None:
+    """RFC 4647 §3.4 Lookup: for each range, most wanted first, the available tag equal to it or to one of
+    its truncations (``ko-KR`` -> ``ko``); ``*`` is skipped (the caller's default decides). None: no match."""
+    offered = {tag.lower(): tag for tag in available}
+    for tag, _ in parse_accept_language(header):
+        subtags = tag.split("-")
+        while subtags and subtags != ["*"]:
+            found = offered.get("-".join(subtags))
+            if found is not None:
+                return found
+            subtags.pop()
+            if subtags and len(subtags[-1]) == 1:  # never end on a singleton (RFC 4647 §3.4, step 3)
+                subtags.pop()
+    return None
