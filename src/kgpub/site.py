@@ -15,8 +15,9 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import cache, cached_property
+from typing import TYPE_CHECKING
 
-from pyoxigraph import Store, Triple
+from pyoxigraph import DefaultGraph, NamedNode, Store, Triple
 
 from kgpub.errors import ReleaseNotFound
 from kgpub.query.backends.base import QueryBackend
@@ -27,6 +28,10 @@ from kgpub.resources.documents import Documents
 from kgpub.resources.fragments import Fragments
 from kgpub.resources.iris import Namespace
 from kgpub.settings import Settings
+
+if TYPE_CHECKING:
+    from kgpub.resources.search import LabelIndex
+    from kgpub.resources.views import Views
 
 BackendFactory = Callable[[Settings, Release], QueryBackend]
 
@@ -75,6 +80,25 @@ class Served:
     def fragments(self) -> Fragments:
         """The release's Triple Pattern Fragments (in-memory indexes and rendered pages)."""
         return Fragments(self.release, self.store, base_iri=self.settings.base_iri)
+
+    @cached_property
+    def search(self) -> LabelIndex:
+        """The labels of the release's knowledge graph, indexed for ``/search`` on the first search."""
+        from kgpub.resources.search import LabelIndex
+
+        graphs = ((DefaultGraph(),) if self.release.stores_default_graph
+                  else tuple(NamedNode(name) for name in self.release.default_graphs))
+        return LabelIndex.build(self.store, Namespace(self.settings.base_iri), graphs=graphs)
+
+    @cached_property
+    def views(self) -> Views:
+        """The models of the release's pages (labels in three languages, entity pages), memoised per release."""
+        from kgpub.metadata import void
+        from kgpub.resources.labels import Labels
+        from kgpub.resources.views import Views
+
+        ns = Namespace(self.settings.base_iri)
+        return Views(self.store, ns, Labels(self.store, ns, {**void.PREFIXES, **self.release.prefixes}))
 
     async def drained(self, timeout: float) -> bool:
         """Wait until no request holds this release (at most ``timeout`` s); whether it got there."""

@@ -133,9 +133,9 @@ def _formats(name: str) -> FormatChoice:
     chosen = BY_NAME[name]
     wanted = {Kind.RDF: "an RDF format", Kind.RESULTS: "a results format"}
     refusal = {kind: f"--format {name} does not fit this query's result; use {wanted[kind]} or 'table'"
-               for kind in Kind}
+               for kind in wanted}
     fits: dict[Kind, Chosen | str] = {kind: Chosen(chosen.name, chosen.media_type) if kind is chosen.kind
-                                      else refusal[kind] for kind in Kind}
+                                      else refusal[kind] for kind in wanted}
     return FormatChoice(results=fits[Kind.RESULTS], rdf=fits[Kind.RDF])
 
 

@@ -62,7 +62,17 @@ def catalogue(lang: str) -> Mapping[str, str]:
         return {}
     with resources.files("kgpub.resources").joinpath("locales", f"{lang}.po").open("rb") as f:
         po = read_po(f, locale=lang)
-    return {str(m.id): str(m.string) for m in po if m.id and m.string and not m.fuzzy}
+    table: dict[str, str] = {}
+    for m in po:
+        if not m.id or not m.string or m.fuzzy:
+            continue
+        if isinstance(m.id, tuple | list):  # a plural: both forms are one form in Korean and Japanese
+            translated = m.string[0] if isinstance(m.string, tuple | list) else m.string
+            for form in m.id:
+                table[str(form)] = str(translated)
+        else:
+            table[str(m.id)] = str(m.string)
+    return table
 
 
 def N_(message: str) -> str:

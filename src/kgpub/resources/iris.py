@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kgpub.rdf.formats import Format, Kind, by_kind
+from kgpub.rdf.formats import HTML, Format, Kind, by_kind
 
-DOCUMENT_FORMATS: tuple[Format, ...] = by_kind(Kind.RDF)
-"""Formats of documents: every RDF format of the registry (the HTML view joins them in the next step)."""
+RDF_DOCUMENT_FORMATS: tuple[Format, ...] = by_kind(Kind.RDF)
+DOCUMENT_FORMATS: tuple[Format, ...] = (*RDF_DOCUMENT_FORMATS, HTML)
+"""Formats of documents: every RDF format of the registry, then the page for people (so ``*/*`` gets
+Turtle, and a browser, which names ``text/html`` first, gets the page)."""
 _BY_EXTENSION = {f.extension: f for f in DOCUMENT_FORMATS}
 
 

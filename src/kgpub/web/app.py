@@ -22,7 +22,19 @@ from kgpub.errors import KgpubError
 from kgpub.site import Site
 from kgpub.web import conditional, errors
 from kgpub.web.conditional import ETagMiddleware
-from kgpub.web.routes import context, description, dumps, fragments, meta, resources, sparql, tables
+from kgpub.web.routes import (
+    charts,
+    context,
+    description,
+    dumps,
+    fragments,
+    meta,
+    resources,
+    search,
+    sparql,
+    static,
+    tables,
+)
 
 DESCRIBED_BY = resources.DESCRIBED_BY.encode()
 EXPOSED_HEADERS = ["ETag", "Link", "Content-Location", "X-Result-Count", "X-Result-Truncated", "X-Result-Limit",
@@ -49,6 +61,9 @@ def create_app(site: Site) -> FastAPI:
     app.include_router(dumps.router)
     app.include_router(description.router)
     app.include_router(tables.router)
+    app.include_router(static.router)
+    app.include_router(charts.router)
+    app.include_router(search.router)
     app.add_exception_handler(KgpubError, errors.kgpub_error)
     app.add_exception_handler(StarletteHTTPException, errors.http_error)
     app.add_exception_handler(RequestValidationError, errors.validation_error)

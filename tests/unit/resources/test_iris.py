@@ -33,10 +33,11 @@ def test_a_hash_iri_is_answered_by_its_document_and_foreign_iris_have_no_path() 
     ("/id/country/KR.rdf", "/id/country/KR", "rdfxml"),
     ("/id/country/KR.trig", "/id/country/KR", "trig"),
     ("/id/country/KR.nq", "/id/country/KR", "nquads"),
+    ("/id/country/KR.html", "/id/country/KR", "html"),  # the page for people
     ("/ontology/0.2.0.ttl", "/ontology/0.2.0", "turtle"),
     ("/ontology/0.2.0", "/ontology/0.2.0", None),  # a version number is not a suffix
     ("/id/country/KR", "/id/country/KR", None),
-    ("/id/country/KR.html", "/id/country/KR.html", None),  # not an RDF format (the HTML view comes later)
+    ("/id/country/KR.htm", "/id/country/KR.htm", None),  # not a document suffix
     ("/id/country/KR.srj", "/id/country/KR.srj", None),  # results formats are not documents
     ("/id/.ttl", "/id/.ttl", None),  # no stem
 ])
@@ -46,5 +47,5 @@ def test_suffixes(path: str, stem: str, fmt: str | None) -> None:
 
 
 def test_every_document_format_has_a_suffix_and_a_document_path() -> None:
-    assert {f.name for f in DOCUMENT_FORMATS} == {"turtle", "ntriples", "nquads", "trig", "jsonld", "rdfxml"}
+    assert {f.name for f in DOCUMENT_FORMATS} == {"turtle", "ntriples", "nquads", "trig", "jsonld", "rdfxml", "html"}
     assert NS.document("/id/country/KR", BY_NAME["jsonld"]) == "/id/country/KR.jsonld"

@@ -23,12 +23,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from kgpub.errors import BadRequest
-from kgpub.rdf.formats import Format, Kind
+from kgpub.rdf.formats import HTML, Format, Kind
 from kgpub.rdf.negotiate import pick
 from kgpub.resources.documents import VOID_PATH, Resource
 from kgpub.resources.iris import DOCUMENT_FORMATS, split_suffix
 from kgpub.site import Served, Site
-from kgpub.web import conditional
+from kgpub.web import conditional, page_views, pages, templates
 from kgpub.web.routes.dumps import CURRENT_CACHE
 
 router = APIRouter()
@@ -43,6 +43,8 @@ async def document(request: Request) -> Response:
     async with site.serving() as served:
         resource = served.documents.resolve(path)
         fmt, media_type = _format(request, suffix)
+        if fmt is HTML:
+            return _page(request, served, resource, negotiated=suffix is None)
         etag = _etag(served, resource, fmt)
         documents = resource.document_path
         modified = served.release.built
@@ -60,6 +62,28 @@ async def document(request: Request) -> Response:
 
 for _path in PATHS:  # plain Starlette routes: FastAPI's parameter machinery cost a third of a document's time
     router.add_route(_path, document, methods=["GET", "HEAD"], include_in_schema=False)
+
+
+def _page(request: Request, served: Served, resource: Resource, *, negotiated: bool) -> Response:
+    """The resource's page for people, in the reader's language (remembered per release, path and language)."""
+    lang = pages.language(request).lang
+    path = resource.document_path
+    headers = {"Content-Location": served.documents.ns.document(path, HTML), "Link": _links(path, HTML),
+               "Cache-Control": CURRENT_CACHE}
+    if not negotiated:
+        headers["Vary"] = "Accept-Language, Cookie"
+
+    def render() -> str:
+        template, context = page_views.context(request, served, resource, lang)
+        return templates.render(template, lang, **context)
+
+    return pages.answer_with(request, lang=lang, release=served.release, key=(request.url.path, _params(request)),
+                             render=render, headers=headers, cache=CURRENT_CACHE, memo=True)
+
+
+def _params(request: Request) -> str:
+    """The query parameters the page's links keep (all but ``lang``), as the page's bytes depend on them."""
+    return "&".join(f"{k}={v}" for k, v in sorted(request.query_params.multi_items()) if k != "lang")
 
 
 def _format(request: Request, suffix: Format | None) -> tuple[Format, str]:

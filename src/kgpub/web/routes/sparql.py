@@ -1,17 +1,19 @@
 """``/sparql``: the SPARQL 1.1 Protocol (query operation) over HTTP.
 
 GET with ``query=``, POST form-encoded, POST ``application/sparql-query``; ``default-graph-uri``
-and ``named-graph-uri``; ``format=`` and ``timeout=`` as extensions. GET without a query
-answers the Service Description (RDF) or the query page (HTML). Updates are refused: the
-endpoint is read-only.
+and ``named-graph-uri``; ``format=`` and ``timeout=`` as extensions. A client that prefers HTML
+(a browser; or ``format=html``) gets the answer as the result page. GET without a query answers
+the Service Description (RDF) or the query page (HTML; ``edit=`` opens it with a query, see
+:mod:`kgpub.web.query_page`). Updates are refused: the endpoint is read-only.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import Response
 
 from kgpub.errors import InputError, ReadOnly, TooLarge, UnsupportedFormat, UnsupportedMediaType
 from kgpub.metadata import service as metadata
@@ -20,7 +22,7 @@ from kgpub.rdf.formats import BY_NAME
 from kgpub.rdf.negotiate import choose
 from kgpub.rdf.serialize import serialize
 from kgpub.site import Served
-from kgpub.web import conditional, pages
+from kgpub.web import conditional, pages, query_page
 from kgpub.web.deps import SiteDep
 
 router = APIRouter()
@@ -74,9 +76,19 @@ async def sparql_options() -> Response:
 
 
 async def run_query(request: Request, served: Served, params: Params) -> Response:
-    """Parse, prepare (every parameter checked), then 304, or the answer."""
+    """Parse, prepare (every parameter checked), then 304, or the answer (the result page for a browser)."""
     base = str(request.url.replace(query=None, fragment=None))
-    prepared = served.service.prepare(protocol_request(params, accept=request.headers.get("accept"), base_iri=base))
+    parsed = protocol_request(params, accept=request.headers.get("accept"), base_iri=base)
+    if query_page.prefers_html(parsed.accept, parsed.format):
+        prepared = served.service.prepare(replace(parsed, accept=None, format=query_page.TABLE_FORMATS))
+        etag = pages.page_etag(served.release, pages.language(request).lang, query_page.results_key(prepared))
+        unchanged = conditional.not_modified(request, etag, {"Vary": pages.PAGE_VARY}, methods=conditional.SAFE_QUERY)
+        if unchanged is not None:  # decided before the query runs, as for every other answer
+            return pages.remember(request, unchanged)
+        answer = await served.service.answer(prepared)
+        return query_page.results_page(request, served, query=parsed.query, prepared=prepared, answer=answer,
+                                       params=params)
+    prepared = served.service.prepare(parsed)
     etag = conditional.validator(served.release.version, "query", prepared.key)
     headers = {"ETag": etag, "Vary": "Accept"}
     unchanged = conditional.not_modified(request, etag, headers, methods=conditional.SAFE_QUERY)
@@ -115,14 +127,14 @@ def describe(request: Request, served: Served) -> Response:
     chosen = choose(request.headers.get("accept"), offered)
     if chosen is None:
         raise UnsupportedFormat("offered: " + ", ".join(offered))
+    if chosen == "text/html":
+        return query_page.query_page(request, served)
     etag = conditional.validator(served.release.version, "service-description", chosen, url)
     headers = {"ETag": etag, "Vary": "Accept"}
     unchanged = conditional.not_modified(request, etag, headers)
     if unchanged is not None:
         return unchanged
     settings = served.service.settings
-    if chosen == "text/html":
-        return HTMLResponse(pages.query_page(endpoint=url, release=served.release, settings=settings), headers=headers)
     fmt = next(f for f in SD_FORMATS if chosen in f.media_types)
     triples = metadata.service_description(endpoint=url, release=served.release, settings=settings)
     return _response(serialize(triples, fmt, prefixes=metadata.PREFIXES).body, fmt.media_type, headers)

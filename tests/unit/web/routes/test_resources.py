@@ -44,14 +44,16 @@ def triples(r: object) -> set[Triple]:
     ("application/ld+json;q=0.5, text/turtle;q=0.9", "text/turtle"),
     ("text/turtle;q=0, */*", "application/n-triples"),  # the next in the server's order
     ("application/*", "application/n-triples"),
-    ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "text/turtle"),  # a browser, until HTML
+    ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "text/html"),  # a browser: the page
+    ("text/*", "text/turtle"),  # the server's order: RDF first
 ])
 def test_accept_negotiation(client: TestClient, accept: str | None, media_type: str) -> None:
     r = client.get("/id/country/KR", headers={"Accept": accept} if accept else {})
     assert r.status_code == 200, r.text
     assert r.headers["content-type"].split(";")[0] == media_type
     assert r.headers["vary"].startswith("Accept")
-    ext = {"text/plain": "nt"}.get(media_type) or next(e for e, m in EXT.items() if m == media_type)
+    ext = {"text/plain": "nt", "text/html": "html"}.get(media_type) or next(
+        e for e, m in EXT.items() if m == media_type)
     assert r.headers["content-location"] == f"/id/country/KR.{ext}"
 
 
@@ -63,9 +65,10 @@ def test_406_lists_the_offers(client: TestClient, accept: str) -> None:
     assert "this document" in message and all(m in message for m in EXT.values())
 
 
-def test_406_for_a_browser_until_the_html_view_exists(client: TestClient) -> None:
+def test_text_html_alone_gets_the_page(client: TestClient) -> None:
     r = client.get("/id/country/KR", headers={"Accept": "text/html"})
-    assert r.status_code == 406 and "text/turtle" in r.text  # the error page lists the offers
+    assert r.status_code == 200 and r.headers["content-type"] == "text/html; charset=utf-8"
+    assert r.headers["content-location"] == "/id/country/KR.html"
 
 
 @pytest.mark.parametrize("ext", sorted(EXT))
