@@ -2,8 +2,12 @@
 # Installs what the test suite needs beyond PyPI, so the README's test command works on a
 # fresh machine:
 # - a Java runtime, for the OWL 2 DL reasoner HermiT (shipped by owlready2);
-# - Node.js and npm, and in tests/node the exact Comunica clients of tests/node/package-lock.json
-#   (`npm ci`), for the Linked Data end-to-end tests; needs the npm registry.
+# - Node.js and npm, and in tests/node the exact npm packages of tests/node/package-lock.json
+#   (`npm ci`): the Comunica clients of the Linked Data end-to-end tests, axe-core and the W3C Nu
+#   HTML Checker (vnu-jar, run on the Java runtime) of the page tests; needs the npm registry;
+# - Chromium (Debian's, driven by Playwright from the test extra: Playwright's own browser
+#   download is never used) and fonts-noto-cjk (without a CJK font Korean and Japanese render
+#   as boxes), for the page tests in a real browser.
 # Already-present tools are left alone, and an install of tests/node that matches the lock file
 # is kept (a copy of the lock file it was made from is kept in node_modules). Without root or
 # apt-get, it says what is missing; the tests then fail under CI=true (and skip with a reason
@@ -15,6 +19,12 @@ missing=""
 command -v java >/dev/null 2>&1 || missing="$missing default-jre-headless"
 command -v node >/dev/null 2>&1 || missing="$missing nodejs"
 command -v npm >/dev/null 2>&1 || missing="$missing npm"
+command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+if ! command -v fc-list >/dev/null 2>&1; then
+    missing="$missing fontconfig fonts-noto-cjk"  # fc-list: how the tests check the fonts
+elif [ -z "$(fc-list :lang=ko family)" ] || [ -z "$(fc-list :lang=ja family)" ]; then
+    missing="$missing fonts-noto-cjk"
+fi
 
 if [ -n "$missing" ]; then
     if command -v apt-get >/dev/null 2>&1; then
@@ -24,7 +34,7 @@ if [ -n "$missing" ]; then
         $SUDO apt-get update -qq >/dev/null
         DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
     else
-        echo "setup-test-tools: please install$missing (a Java runtime; Node.js 18+ with npm); no apt-get here" >&2
+        echo "setup-test-tools: please install$missing (a Java runtime; Node.js 18+ with npm; Chromium; a Korean and Japanese font); no apt-get here" >&2
         [ "${CI:-}" = "true" ] && exit 1
     fi
 fi
