@@ -227,23 +227,7 @@ def make_servers(d: Data, keys: set[str], workers: int) -> dict[str, Server]:
         add("oxigraph-trifid", [OXIGRAPH, "serve-read-only", "--location", d.stores["trifid"],
                                 "--bind", f"127.0.0.1:{ports['oxigraph-trifid']}"], describe_probe)
         conf = OUT / "trifid.yaml"
-        conf.write_text(f"""\
-# Trifid 5 (trifid-core + @zazuko/trifid-entity-renderer) in front of Oxigraph: written by bench/ld_bench.py
-server:
-  logLevel: warn
-  listener:
-    host: 127.0.0.1
-    port: {ports['trifid']}
-globals:
-  datasetBaseUrl: {BASE}
-  endpoints:
-    default:
-      url: http://127.0.0.1:{ports['oxigraph-trifid']}/query
-plugins:
-  entity-renderer:
-    module: "@zazuko/trifid-entity-renderer"
-    config: {{}}
-""")
+        conf.write_text(trifid_config(port=ports["trifid"], endpoint=ports["oxigraph-trifid"], by="bench/ld_bench.py"))
         add("trifid", [NODE, TRIFID, "-c", conf], "/id/country/KR", cwd=NODE_DIR,
             env={"NODE_ENV": "production"})
     if "ldf-server" in keys:
@@ -480,28 +464,36 @@ def wrk(servers: dict[str, Server], w: Workload, p: Peer, seconds: float, tag: s
     argv = [WRK, f"-t{w.threads}", f"-c{w.connections}", f"-d{seconds:g}s", "--timeout", "30s"]
     argv += ["--latency"] if latency else []
     argv += ["-s", LUA, f"http://127.0.0.1:{srv.port}", "--", p.file, p.mode, p.arg, w.accept or "-"]
-    cpu0 = {k: tree_cpu(servers[k].pid) for k in p.cpu_keys}
+    r = measured(argv, servers, p.cpu_keys, seconds)
+    r.update({"workload": w.name, "server": p.key, "tag": tag})
+    return r
+
+
+def measured(argv: list[Any], servers: dict[str, Server], cpu_keys: tuple[str, ...], seconds: float) -> dict[str, Any]:
+    """Run one wrk command (its Lua script prints a JSON line) and add what the servers' processes cost:
+    req/s, bytes, server CPU per request (by server), wrk's and everything else's CPU, the load average."""
+    cpu0 = {k: tree_cpu(servers[k].pid) for k in cpu_keys}
     busy0, ru0 = busy_jiffies(), resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = run(argv, timeout=seconds + 60)
     ru1, busy1 = resource.getrusage(resource.RUSAGE_CHILDREN), busy_jiffies()
-    cpu1 = {k: tree_cpu(servers[k].pid) for k in p.cpu_keys}
+    cpu1 = {k: tree_cpu(servers[k].pid) for k in cpu_keys}
     m = re.search(r"^JSON (\{.*\})$", proc.stdout, re.M)
     if not m:
         raise RuntimeError(f"no JSON line from wrk:\n{proc.stdout}\n{proc.stderr}")
     r: dict[str, Any] = json.loads(m.group(1))
     secs = r["duration_us"] / 1e6
     n = max(1, r["requests"])
-    server_cpu = sum(v - cpu0[k].get(pid, 0.0) for k in p.cpu_keys for pid, v in cpu1[k].items())
+    by_server = {k: sum(v - cpu0[k].get(pid, 0.0) for pid, v in cpu1[k].items()) for k in cpu_keys}
+    server_cpu = sum(by_server.values())
     wrk_cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
-    r.update({"workload": w.name, "server": p.key, "tag": tag, "rps": r["requests"] / secs if secs else 0.0,
+    r.update({"rps": r["requests"] / secs if secs else 0.0,
               "mb_s": r["bytes"] / secs / 1e6 if secs else 0.0, "bytes_per_response": r["bytes"] / n,
               "cpu_ms": 1e3 * server_cpu / n, "cpu_cores": server_cpu / secs if secs else 0.0,
               "wrk_cpu_cores": wrk_cpu / secs if secs else 0.0,
               "other_cpu_cores": max(0.0, (busy1 - busy0 - server_cpu - wrk_cpu) / secs) if secs else 0.0,
               "errors": r["connect"] + r["read"] + r["write"] + r["timeout"], "non2xx": r["status"],
-              "loadavg": Path("/proc/loadavg").read_text().split()[:3]})
-    r["cpu_ms_by_server"] = {k: 1e3 * sum(v - cpu0[k].get(pid, 0.0) for pid, v in cpu1[k].items()) / n
-                             for k in p.cpu_keys}
+              "loadavg": Path("/proc/loadavg").read_text().split()[:3],
+              "cpu_ms_by_server": {k: 1e3 * v / n for k, v in by_server.items()}})
     return r
 
 
@@ -878,8 +870,37 @@ def report(res: dict[str, Any]) -> str:
     return "\n".join(L) + "\n"
 
 
+def trifid_config(*, port: int | str, endpoint: int | str, by: str, plugins: str = "") -> str:
+    """Trifid 5's configuration: trifid-core and the entity renderer in front of the Oxigraph at ``endpoint``
+    (``plugins``: more YAML plugin entries, indented by two spaces)."""
+    return f"""\
+# Trifid 5 (trifid-core + @zazuko/trifid-entity-renderer) in front of Oxigraph: written by {by}
+server:
+  logLevel: warn
+  listener:
+    host: 127.0.0.1
+    port: {port}
+globals:
+  datasetBaseUrl: {BASE}
+  endpoints:
+    default:
+      url: http://127.0.0.1:{endpoint}/query
+plugins:
+{plugins}  entity-renderer:
+    module: "@zazuko/trifid-entity-renderer"
+    config: {{}}
+"""
+
+
 def write_results(text: str, path: Path) -> None:
-    """Replace this benchmark's part of RESULTS.md (between the markers), or append it as a new section.
+    """Replace this benchmark's part of RESULTS.md (between the markers), or append it as a new section."""
+    write_section(text, path, start=RESULTS_START, end=RESULTS_END,
+                  title="## Linked Data: entity documents, fragments, dumps, against Oxigraph, Trifid, @ldf/server "
+                        "and nginx")
+
+
+def write_section(text: str, path: Path, *, start: str, end: str, title: str) -> None:
+    """Put a report between its ``start``/``end`` markers in RESULTS.md, or append it under ``title``.
 
     In RESULTS.md the report sits under a hand-written ``##`` section: its title line is dropped and
     its ``##`` headings become ``###``. What is outside the markers (the introduction above, notes
@@ -890,14 +911,13 @@ def write_results(text: str, path: Path) -> None:
         while lines and not lines[0].strip():
             lines = lines[1:]
     body = "\n".join(("#" + ln) if ln.startswith("## ") else ln for ln in lines).rstrip("\n")
-    section = f"{RESULTS_START}\n{body}\n{RESULTS_END}\n"
+    section = f"{start}\n{body}\n{end}\n"
     old = path.read_text(encoding="utf-8") if path.exists() else ""
-    if RESULTS_START in old and RESULTS_END in old:
-        head, rest = old.split(RESULTS_START, 1)
-        tail = rest.split(RESULTS_END, 1)[1].lstrip("\n")
+    if start in old and end in old:
+        head, rest = old.split(start, 1)
+        tail = rest.split(end, 1)[1].lstrip("\n")
         new = head + section + (("\n" + tail) if tail else "")
     else:
-        title = "## Linked Data: entity documents, fragments, dumps, against Oxigraph, Trifid, @ldf/server and nginx"
         new = old.rstrip("\n") + f"\n\n---\n\n{title}\n\n" + section
     path.write_text(new, encoding="utf-8")
 
@@ -919,34 +939,42 @@ def main() -> None:
     ap.add_argument("--results", default=str(BENCH / "RESULTS.md"), help="'-': print only")
     ap.add_argument("--notes", default=None, help="a Markdown file appended to the report as Notes")
     ap.add_argument("--report-only", metavar="JSON", default=None, help="run nothing: report a raw results file")
-    args = ap.parse_args()
+    run_cli(ap.parse_args(), tools=(PY, OXIGRAPH, WRK, NODE, TRIFID, LDF, NGINX),
+            section="Linked Data benchmark, set-up", bench=bench, report=report, write=write_results, out=OUT,
+            report_name="ld-results.md")
+
+
+def run_cli(args: argparse.Namespace, *, tools: tuple[Path | str, ...], section: str, bench: Any, report: Any,
+            write: Any, out: Path, report_name: str) -> None:
+    """What every benchmark command does with its parsed arguments: check the tools, run (keeping what a
+    failed run measured), write the raw JSON, the report and its section of RESULTS.md."""
     if args.report_only:
         res = json.loads(Path(args.report_only).read_text())
         stamp = None
     else:
         if args.quick:
             args.rounds, args.duration, args.warmup = 1, 3, 1
-        for exe in (PY, OXIGRAPH, WRK, NODE, TRIFID, LDF, NGINX):
+        for exe in tools:
             if not Path(exe).exists():
-                raise SystemExit(f"missing {exe}: see bench/README.md (Linked Data benchmark, set-up)")
+                raise SystemExit(f"missing {exe}: see bench/README.md ({section})")
         res = {}
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         try:
             bench(args, res)
         except BaseException:
-            OUT.mkdir(parents=True, exist_ok=True)
-            (OUT / f"partial-{stamp}.json").write_text(json.dumps(res, indent=1, default=str))
-            log(f"the run failed; what it measured is in {OUT / f'partial-{stamp}.json'}")
+            out.mkdir(parents=True, exist_ok=True)
+            (out / f"partial-{stamp}.json").write_text(json.dumps(res, indent=1, default=str))
+            log(f"the run failed; what it measured is in {out / f'partial-{stamp}.json'}")
             raise
-        (OUT / f"results-{stamp}.json").write_text(json.dumps(res, indent=1, default=str))
+        (out / f"results-{stamp}.json").write_text(json.dumps(res, indent=1, default=str))
     if args.notes:
         res["notes"] = Path(args.notes).read_text(encoding="utf-8")
     text = report(res)
     print(text)
-    (OUT / "ld-results.md").write_text(text, encoding="utf-8")
+    (out / report_name).write_text(text, encoding="utf-8")
     if args.results != "-":
-        write_results(text, Path(args.results))
-        log(f"wrote {args.results}" + (f" and {OUT / f'results-{stamp}.json'}" if stamp else ""))
+        write(text, Path(args.results))
+        log(f"wrote {args.results}" + (f" and {out / f'results-{stamp}.json'}" if stamp else ""))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 -- Linked Data requests for wrk: every entity IRI of the graph in turn (or a list of paths), GET.
 --
---   wrk -t2 -c8 -d12s --latency -s bench/ld_entities.lua http://127.0.0.1:PORT -- FILE MODE ARG ACCEPT
+--   wrk -t2 -c8 -d12s --latency -s bench/ld_entities.lua http://127.0.0.1:PORT -- FILE MODE ARG ACCEPT [HEADER ...]
 --
 -- FILE    one line per request: an entity IRI (modes path, describe) or a request path (mode raw)
 -- MODE    path:     GET the IRI's path on this server: the IRI with the prefix ARG removed
@@ -9,6 +9,7 @@
 --         describe: GET ARG?query=DESCRIBE%20%3CIRI%3E (ARG = /query: Oxigraph's SPARQL endpoint)
 --         raw:      GET the line as it is (fragments pages, dump files); ARG is ignored
 -- ACCEPT  the Accept header (text/turtle, application/ld+json, ...); "-" sends none
+-- HEADER  (any number) more headers as "Name: value"
 --
 -- The lines are cycled in order, every one equally often; the threads start at different places.
 -- done() prints one line "JSON {...}" with the counts and the latency percentiles (microseconds).
@@ -48,6 +49,11 @@ function init(args)
   assert(#paths > 0, "no requests in " .. args[1])
   local accept = args[4] or "-"
   if accept ~= "-" then headers["Accept"] = accept end
+  for i = 5, #args do  -- more headers, "Name: value" (a browser's Accept-Language, Accept-Encoding)
+    local name, value = args[i]:match("^([^:]+):%s*(.*)$")
+    assert(name, "not a header (Name: value): " .. args[i])
+    headers[name] = value
+  end
   index = (((tid or 1) - 1) * math.max(1, math.floor(#paths / 2))) % #paths
 end
 
