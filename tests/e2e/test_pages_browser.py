@@ -356,3 +356,25 @@ def test_pages_show_their_content_without_javascript(browser: Browser, server: S
             assert pattern.search(text), f"{pattern.pattern!r} is not shown on {PAGES[name]} without JavaScript"
         screenshot(page, test=request.node.name, step="no-js", lang="en")
         assert_stayed_home(guard)
+
+
+def test_api_docs_render_from_this_server_only(guarded: tuple[BrowserContext, Guard], server: Server,
+                                               request: pytest.FixtureRequest) -> None:
+    """``/docs`` runs the vendored Swagger UI over ``/openapi.json``: no CDN, no validator badge, no CSP refusal."""
+    from playwright.sync_api import expect
+
+    context, guard = guarded
+    page = context.new_page()
+    response = page.goto(f"{server.base}/docs")
+    assert response is not None and response.status == 200
+    expect(page.locator(".swagger-ui").first).to_be_attached(timeout=WAIT)
+    operations = page.locator(".swagger-ui .opblock")
+    expect(operations.first).to_be_visible(timeout=WAIT)
+    expect(page.locator('.swagger-ui .opblock-summary-path[data-path="/sparql"]').first).to_be_visible()
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("kgpub")
+    assert operations.count() >= 5, operations.count()
+    screenshot(page, test=request.node.name, step="docs", lang="en")
+    loaded = [urlsplit(url).path for url in guard.requests]
+    assert "/openapi.json" in loaded, loaded
+    assert any(path.startswith("/static/") and path.endswith("/swagger-ui/swagger-ui-bundle.js") for path in loaded)
+    assert_stayed_home(guard)

@@ -26,6 +26,7 @@ from kgpub.web.routes import (
     charts,
     context,
     description,
+    docs,
     dumps,
     fragments,
     meta,
@@ -51,7 +52,8 @@ def create_app(site: Site) -> FastAPI:
             await site.close()
 
     app = FastAPI(title="kgpub", version=__version__, lifespan=lifespan,
-                  description="Read-only SPARQL 1.1 endpoint and Linked Data over an immutable release.")
+                  description="Read-only SPARQL 1.1 endpoint and Linked Data over an immutable release.",
+                  docs_url=None, redoc_url=None)  # /docs is routes/docs (self-hosted); ReDoc is not served
     app.state.site = site
     app.include_router(sparql.router)
     app.include_router(resources.router)  # the most requested first: routing is a linear scan
@@ -64,6 +66,7 @@ def create_app(site: Site) -> FastAPI:
     app.include_router(static.router)
     app.include_router(charts.router)
     app.include_router(search.router)
+    app.include_router(docs.router)
     app.add_exception_handler(KgpubError, errors.kgpub_error)
     app.add_exception_handler(StarletteHTTPException, errors.http_error)
     app.add_exception_handler(RequestValidationError, errors.validation_error)

@@ -3,7 +3,7 @@
 Every computed validator is one scheme, :func:`validator`: a weak ETag over the served release's
 version and what else determines the answer (a query job, a negotiated media type and URL,
 or the body itself). Routes call :func:`not_modified` before doing any work; answers the
-framework writes itself (``/docs``, ``/openapi.json``) get theirs from
+framework writes (``/openapi.json``, the Swagger UI page of ``/docs``) get theirs from
 :class:`ETagMiddleware`, which uses the same functions.
 """
 
