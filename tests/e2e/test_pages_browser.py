@@ -21,7 +21,7 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import httpx
 import pytest
@@ -316,7 +316,11 @@ def test_no_serious_accessibility_violation(axe_context: BrowserContext, server:
 
 def test_every_page_is_valid_html(server: Server) -> None:
     """Every page in every language, and a known broken control document, in one checker run."""
-    pages = {**PAGES, "search": f"/search?q={SEARCH}"}
+    pages = {**PAGES, "search": f"/search?q={SEARCH}", "shapes": "/shapes", "validation": "/validation",
+             "ratio": "/id/ratio/trade-value-growth-1965-2024", "dataset": "/id/dataset/bilateral-trade",
+             "cohort": "/id/cohort/japanese-companies-in-korea", "results": "/sparql?format=html&query="
+             + quote("SELECT ?s ?label WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?label } LIMIT 20"),
+             "describe": "/sparql?format=html&query=" + quote(f"DESCRIBE <https://w3id.org/kjtrade{KOREA}>")}
     documents: dict[str, str] = {BROKEN: BROKEN_HTML}
     problems: list[str] = []
     with httpx.Client(base_url=server.base, timeout=30, headers={"Accept": "text/html"}) as client:

@@ -137,9 +137,27 @@ def tab_name(number: int, title: str) -> str:
     return f"{number}. {title}"
 
 
+def accessible_names(lang: str) -> dict[str, str]:
+    """The names ``static/query.js`` gives YASGUI's unnamed controls (its own labels are English only and some
+    are missing): the tab list, the add-tab button, a tab's rename box, the endpoint box, the query editor and
+    its scrolling view, and the same two in the result's raw response view."""
+    _ = i18n.gettext(lang)
+    return {
+        "tabs": _("Queries"),
+        "addTab": _("Add a tab"),
+        "tabName": _("Tab name"),
+        "endpoint": _("SPARQL endpoint"),
+        "editor": _("SPARQL query"),
+        "editorView": _("The query"),
+        "response": _("Query result"),
+        "responseView": _("Query result"),
+    }
+
+
 def yasgui_config(*, release: Release, settings: Settings, edit: str | None, lang: str) -> dict[str, Any]:
     """The JSON ``static/query.js`` reads: ``yasgui`` is YASGUI's own configuration (the parts JSON can say),
-    the rest is ours: the tabs, which one is active, whether it runs at once, the base IRI of the links."""
+    the rest is ours: the tabs, which one is active, whether it runs at once, the base IRI of the links, and the
+    accessible names of YASGUI's controls in the page's language (:func:`accessible_names`)."""
     _ = i18n.gettext(lang)
     tabs = [{"name": tab_name(i, e["title"]), "title": e["title"], "query": e["query"]}
             for i, e in enumerate(release.examples(), start=1)]
@@ -165,6 +183,7 @@ def yasgui_config(*, release: Release, settings: Settings, edit: str | None, lan
             "yasr": {"prefixes": release.prefixes},
         },
         "autocompletersOff": list(AUTOCOMPLETERS_OFF),
+        "text": accessible_names(lang),
         "endpoint": ENDPOINT,
         "base": settings.base_iri,
         "tabs": tabs,
