@@ -26,14 +26,8 @@ trap 'rm -rf "$WORK"' EXIT
 cd "$WORK"
 
 echo "vendor-yasgui: $PACKAGE@$VERSION" >&2
-TARBALL="$(npm pack --silent "$PACKAGE@$VERSION")"
-EXPECTED="$(npm view "$PACKAGE@$VERSION" dist.integrity)"
-ACTUAL="sha512-$(openssl dgst -sha512 -binary "$TARBALL" | base64 -w0)"
-if [ "$EXPECTED" != "$ACTUAL" ]; then
-    echo "vendor-yasgui: $TARBALL has integrity $ACTUAL, the registry says $EXPECTED" >&2
-    exit 1
-fi
-mkdir package && tar -xzf "$TARBALL" -C package --strip-components=1
+TARBALL="$("$ROOT/scripts/npm-pack-verified.sh" "$PACKAGE" "$VERSION")"  # checked against the registry, in ./package
+ACTUAL="$(npm view "$PACKAGE@$VERSION" dist.integrity)"  # the tarball's own, as checked
 
 # The tree npm resolves today for the published dependency ranges: each bundled package's first guess.
 mkdir tree
