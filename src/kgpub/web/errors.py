@@ -36,10 +36,28 @@ def render(request: Request, *, status: int, code: str, message: str,
     body = {"error": {"code": code, "status": status, "message": message}}
     headers = {"Cache-Control": GONE_CACHE if status == 410 else "no-store", **(headers or {})}
     if choose(request.headers.get("accept"), ["application/json", "text/html"]) == "text/html":
-        page = (f"<!doctype html><html lang=en><meta charset=utf-8><title>{status} {html.escape(code)}</title>"
-                f"<h1>{status} {html.escape(code)}</h1><pre>{html.escape(message)}</pre></html>")
-        return HTMLResponse(page, status_code=status, headers=headers)
+        return HTMLResponse(_page(request, status=status, code=code, message=message), status_code=status,
+                            headers=headers)
     return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _page(request: Request, *, status: int, code: str, message: str) -> str:
+    """The error as a page of the site, in the reader's language (the message itself is English); the plain
+    page when the site's page cannot be made (no release yet, or a bug: logged)."""
+    from kgpub.resources import i18n
+    from kgpub.web import pages, templates
+
+    try:
+        try:
+            lang = pages.language(request).lang
+        except KgpubError:  # the lang= parameter may be what is wrong
+            lang = i18n.DEFAULT
+        frame = pages.frame(request, lang, request.app.state.site.release)
+        return templates.render("error.html", lang, frame=frame, status=status, code=code, message=message)
+    except Exception:
+        log.exception("the error page of %s could not be rendered; answering the plain one", request.url.path)
+        return (f"<!doctype html><html lang=en><meta charset=utf-8><title>{status} {html.escape(code)}</title>"
+                f"<h1>{status} {html.escape(code)}</h1><pre>{html.escape(message)}</pre></html>")
 
 
 async def kgpub_error(request: Request, exc: Exception) -> Response:

@@ -233,3 +233,15 @@ def test_pages_load_nothing_from_another_origin(client: TestClient) -> None:
             assert not src.startswith(("http:", "https:", "//")), (path, src)
             if element.tag == "link" and element.attrs.get("rel") == "stylesheet":
                 assert element.attrs["href"].startswith("/static/"), (path, element.attrs)
+
+
+def test_an_error_is_a_page_of_the_site_in_the_readers_language(client: TestClient) -> None:
+    client.cookies.clear()
+    r = client.get("/id/country/XX?lang=ko", headers={"Accept": BROWSER})
+    assert r.status_code == 404 and r.headers["cache-control"] == "no-store"
+    doc = parse_html(r.text)
+    assert doc.find("html", lang="ko") is not None and "not_found" in h1(doc).text
+    assert "id/country/XX is not an IRI of this dataset" in doc.text  # the registry's message, as in JSON
+    assert doc.find("form", role="search") is not None  # the frame: search and the language switch
+    bad = client.get("/id/country/KR?lang=fr", headers={"Accept": BROWSER})  # the language itself is wrong
+    assert bad.status_code == 400 and parse_html(bad.text).find("html", lang="en") is not None
