@@ -20,7 +20,7 @@ from itertools import islice
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, Store, Triple
 
 from kgpub.resources import i18n
-from kgpub.resources.i18n import Label
+from kgpub.resources.i18n import Label, pick
 from kgpub.resources.iris import Namespace
 from kgpub.resources.labels import LABEL_PREDICATES, Labels
 
@@ -38,6 +38,7 @@ KJT = "https://w3id.org/kjtrade/ontology#"
 OBS_VALUE = "http://purl.org/linked-data/sdmx/2009/measure#obsValue"
 UNIT_MEASURE = "http://purl.org/linked-data/sdmx/2009/attribute#unitMeasure"
 RDF_TYPE = NamedNode(RDF + "type")
+SHAPED = 20  # where the properties the shapes order go: after identity and description, with the structure
 MAX_DEPTH = 3  # blank nodes shown inline, nested at most this deep
 INCOMING_SCAN = 10_000  # triples pointing here that are counted (beyond: "more than")
 INCOMING_SHOWN = 20  # subjects listed per property
@@ -73,7 +74,7 @@ class Row:
     href: str
     external: bool
     values: tuple[Value, ...]
-    group: str = ""
+    group: Label | None = None  # the shapes' sh:group of the property, by its label
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ class Views:
 
     def __init__(self, store: Store, namespace: Namespace, labels: Labels) -> None:
         self.store, self.ns, self.labels = store, namespace, labels
-        self._shape_order = _shape_order(store, namespace)
+        self._shape_order, self._groups = _shape_order(store, namespace)
 
     def entity(self, iri: str, lang: str) -> EntityPage:
         node = NamedNode(iri)
@@ -129,13 +130,14 @@ class Views:
         for triple in triples:
             by_predicate[triple.predicate.value].append(triple)
         rows = []
-        for predicate, group in by_predicate.items():
+        for predicate, said in by_predicate.items():
             values = sorted((self.value(t.object, lang, depth=depth, unit=unit if predicate == OBS_VALUE else "")
-                             for t in group), key=lambda v: (v.lang != lang, v.tag, v.text))
-            rank, name = (order or {}).get(predicate, (_default_rank(predicate), ""))
+                             for t in said), key=lambda v: (v.lang != lang, v.tag, v.text))
+            rank, group = (order or {}).get(predicate, (_default_rank(predicate), ""))
             rows.append((rank, self.labels.label(predicate, lang).text.casefold(),
                          Row(predicate, self.labels.label(predicate, lang), self.href(predicate),
-                             not self._local(predicate), tuple(values), name)))
+                             not self._local(predicate), tuple(values),
+                             pick(self._groups[group][1], lang) if group in self._groups else None)))
         return tuple(row for *_, row in sorted(rows, key=lambda r: (r[0], r[1], r[2].predicate)))
 
     def value(self, term: object, lang: str, *, depth: int = 0, unit: str = "") -> Value:
@@ -182,8 +184,9 @@ class Views:
         """sh:order/sh:group of the shapes targeting the types, then the Data Cube structure's qb:order."""
         order: dict[str, tuple[float, str]] = {}
         for cls in sorted(types):
-            for path, ranked in self._shape_order.get(cls, {}).items():
-                order.setdefault(path, ranked)
+            for path, (rank, group) in self._shape_order.get(cls, {}).items():
+                group_rank = self._groups[group][0] if group in self._groups else 0.0
+                order.setdefault(path, (SHAPED + group_rank + rank / 1000, group))
         for dimension, position in _cube_order(self.store, node).items():
             order.setdefault(dimension, (20 + position / 100, ""))
         return order
@@ -248,20 +251,34 @@ def _cube_order(store: Store, node: NamedNode) -> dict[str, float]:
     return order
 
 
-def _shape_order(store: Store, namespace: Namespace) -> dict[str, dict[str, tuple[float, str]]]:
-    """target class -> property path -> (sh:order, sh:group) from the release's shapes graph."""
+Groups = dict[str, tuple[float, dict[str, str]]]
+"""sh:PropertyGroup IRI -> (its sh:order, its labels by language)."""
+
+
+def _shape_order(store: Store, namespace: Namespace) -> tuple[dict[str, dict[str, tuple[float, str]]], Groups]:
+    """target class -> property path -> (sh:order, sh:group) from the release's shapes graph, and the groups."""
     shapes = NamedNode(namespace.iri("/graph/shapes"))
     found: dict[str, dict[str, tuple[float, str]]] = {}
+    groups: Groups = {}
+    for quad in store.quads_for_pattern(None, RDF_TYPE, NamedNode(SH + "PropertyGroup"), shapes):
+        group = quad.subject
+        if not isinstance(group, NamedNode):
+            continue
+        ranks = [text(q.object) for q in store.quads_for_pattern(group, NamedNode(SH + "order"), None, shapes)]
+        labels = {q.object.language or "": q.object.value
+                  for q in store.quads_for_pattern(group, NamedNode(RDFS + "label"), None, shapes)
+                  if isinstance(q.object, Literal)}
+        groups[group.value] = (float(ranks[0]) if ranks else 0.0, labels)
     for target in store.quads_for_pattern(None, NamedNode(SH + "targetClass"), None, shapes):
         for prop in store.quads_for_pattern(target.subject, NamedNode(SH + "property"), None, shapes):
             paths = list(store.quads_for_pattern(prop.object, NamedNode(SH + "path"), None, shapes))  # type: ignore[arg-type]
             orders = list(store.quads_for_pattern(prop.object, NamedNode(SH + "order"), None, shapes))  # type: ignore[arg-type]
             if not paths or not orders or not isinstance(paths[0].object, NamedNode):
                 continue
-            groups = list(store.quads_for_pattern(prop.object, NamedNode(SH + "group"), None, shapes))  # type: ignore[arg-type]
+            named = list(store.quads_for_pattern(prop.object, NamedNode(SH + "group"), None, shapes))  # type: ignore[arg-type]
             found.setdefault(text(target.object), {})[paths[0].object.value] = (
-                float(text(orders[0].object)), text(groups[0].object) if groups else "")
-    return found
+                float(text(orders[0].object)), text(named[0].object) if named else "")
+    return found, groups
 
 
 __all__ = ["LABEL_PREDICATES", "EntityPage", "Incoming", "Row", "Value", "Views", "literal"]

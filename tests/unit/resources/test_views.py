@@ -57,9 +57,26 @@ def test_shapes_order_beats_the_defaults_and_the_cube_orders_dimensions() -> Non
         (prop, n(v.SH + "path"), c, shapes),
         (prop, n(v.SH + "order"), Literal("-5", datatype=n(XSD + "integer")), shapes))
     order = [row.predicate for row in views_of(store).entity(obs.value, "en").rows]
-    assert order.index(c.value) < order.index(v.RDFS + "label")  # the shapes' sh:order first
+    assert order.index(v.RDFS + "label") < order.index(c.value)  # identity first
+    assert order.index(c.value) < order.index(b.value)  # the shapes' sh:order before the structure's qb:order
     assert order.index(b.value) < order.index(a.value)  # the structure's qb:order, not the alphabet
-    assert order.index(v.QB + "dataSet") < order.index(b.value)
+    assert order.index(v.QB + "dataSet") < order.index(c.value)
+
+
+def test_shapes_groups_name_their_properties() -> None:
+    obs, p, q = n(EX + "o"), n(EX + "p"), n(EX + "q")
+    shapes = n(BASE + "graph/shapes")
+    shape, prop, group = n(EX + "Shape"), BlankNode(), n(EX + "Group")
+    store = store_with(
+        (obs, n(v.RDF + "type"), n(EX + "C")), (obs, p, Literal("x")), (obs, q, Literal("y")),
+        (shape, n(v.SH + "targetClass"), n(EX + "C"), shapes), (shape, n(v.SH + "property"), prop, shapes),
+        (prop, n(v.SH + "path"), q, shapes),
+        (prop, n(v.SH + "order"), Literal("1", datatype=n(XSD + "integer")), shapes),
+        (prop, n(v.SH + "group"), group, shapes), (group, n(v.RDF + "type"), n(v.SH + "PropertyGroup"), shapes),
+        (group, n(v.RDFS + "label"), Literal("그룹", language="ko"), shapes))
+    rows = {row.predicate: row for row in views_of(store).entity(obs.value, "ko").rows}
+    assert rows[q.value].group is not None and rows[q.value].group.text == "그룹"
+    assert rows[p.value].group is None
 
 
 def test_blank_nodes_are_inline_three_levels_deep() -> None:

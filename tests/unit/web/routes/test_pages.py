@@ -132,9 +132,14 @@ def test_what_links_here_is_grouped_with_counts(client: TestClient) -> None:
 def test_observation_properties_follow_the_data_structure(client: TestClient) -> None:
     doc, _ = page(client, OBS_2024 + "?lang=en")
     table = doc.find("table", class_="properties")
-    order = [row.find("th").find("a").attrs["href"] for row in table.find_all("tr")[1:]]  # type: ignore[union-attr]
+    rows = [row for row in table.find_all("tr")[1:] if "group" not in row.attrs.get("class", "")]  # type: ignore[union-attr]
+    order = [row.find("th").find("a").attrs["href"] for row in rows]  # type: ignore[union-attr]
     dims = [f"/ontology#{d}" for d in ("indicator", "refArea", "counterpartArea", "refYear")]
-    assert [o for o in order if o in dims] == dims  # the data structure's qb:order
+    assert [o for o in order if o in dims] == dims  # the shapes' sh:order (and the data structure's qb:order)
+    groups = [row.text.strip() for row in table.find_all("tr") if "group" in row.attrs.get("class", "")]  # type: ignore[union-attr]
+    assert groups[:3] == ["What the figure is about", "The figure", "Where it comes from"]  # the shapes' sh:group
+    ko, _ = page(client, OBS_2024 + "?lang=ko")
+    assert "수치의 대상" in ko.text and "출처" in ko.text
 
 
 def test_the_provenance_panel_explains_the_disagreement(client: TestClient) -> None:
