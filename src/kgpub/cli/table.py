@@ -1,24 +1,16 @@
 """Readable plain-text rendering of a query answer (for the CLI).
 
 The CLI asks the one run path for SPARQL JSON (SELECT, ASK) or N-Triples (CONSTRUCT,
-DESCRIBE) and renders that here, so its rows are exactly the server's.
+DESCRIBE), reads it with :func:`kgpub.query.rows.read` and renders that here, so its rows are
+exactly the server's.
 """
 
 from __future__ import annotations
 
-from pyoxigraph import (
-    BlankNode,
-    Literal,
-    NamedNode,
-    QueryBoolean,
-    QueryResultsFormat,
-    RdfFormat,
-    parse,
-    parse_query_results,
-)
+from pyoxigraph import BlankNode, Literal, NamedNode
 
+from kgpub.query import rows
 from kgpub.query.protocol import Answer
-from kgpub.rdf.formats import BY_NAME
 from kgpub.rdf.terms import Prefixes
 
 MAX_CELL = 80
@@ -39,15 +31,10 @@ def term(node: object, prefixes: Prefixes) -> str:
 
 def render(answer: Answer, *, prefixes: dict[str, str]) -> str:
     names = Prefixes(prefixes)
-    if answer.media_type == BY_NAME["ntriples"].media_type:
-        rows = [[term(t.subject, names), term(t.predicate, names), term(t.object, names)]
-                for t in parse(answer.body, format=RdfFormat.N_TRIPLES)]
-        return _grid(["subject", "predicate", "object"], rows)
-    result = parse_query_results(answer.body, format=QueryResultsFormat.JSON)
-    if isinstance(result, QueryBoolean):
-        return f"{'true' if bool(result) else 'false'}\n"
-    variables = [v.value for v in result.variables]
-    return _grid(variables, [[term(sol[name], names) for name in variables] for sol in result])
+    found = rows.read(answer)
+    if found.kind == "ask":
+        return f"{'true' if found.boolean else 'false'}\n"
+    return _grid(list(found.header), [[term(node, names) for node in row] for row in found.rows])
 
 
 def _grid(header: list[str], rows: list[list[str]]) -> str:

@@ -37,6 +37,15 @@ class Namespace:
             return None
         return "/" + iri[len(self.base):].partition("#")[0]
 
+    def href(self, iri: str) -> str:
+        """Where a person reads about ``iri``: its page on this server (a hash IRI's fragment kept, so
+        ``ontology#refArea`` lands on the term), or the IRI itself when it is not under the base."""
+        path = self.path(iri)
+        if path is None:
+            return iri
+        _, hash_, fragment = iri.partition("#")
+        return path + (f"#{fragment}" if hash_ else "")
+
     def document(self, path: str, fmt: Format) -> str:
         """The path of ``path``'s document in ``fmt`` (``/id/country/KR.ttl``)."""
         return f"{path}.{fmt.extension}"

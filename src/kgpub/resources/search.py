@@ -92,6 +92,7 @@ class TypeLabel:
 class Hit:
     iri: str
     path: str | None  # the server path of the IRI's document (fragment dropped); None outside the base
+    href: str  # where a person reads about it (:meth:`Namespace.href`: the page, fragment kept; else the IRI)
     label: i18n.Label  # the label to show in the reader's language
     matched: str  # the label that matched, as written
     matched_lang: str  # its language tag ("" when none)
@@ -199,7 +200,7 @@ class LabelIndex:
         iri = self._iris[number]
         text, tag = self._labels[label]
         shown = i18n.pick(self.labels(iri), lang) or i18n.Label(text, tag, tag != lang)
-        return Hit(iri=iri, path=self.ns.path(iri), label=shown, matched=text, matched_lang=tag,
+        return Hit(iri=iri, path=self.ns.path(iri), href=self.ns.href(iri), label=shown, matched=text, matched_lang=tag,
                    types=tuple(sorted((self._type(kind, lang) for kind in self._types.get(number, ())),
                                       key=lambda t: (t.label, t.iri))))
 

@@ -170,12 +170,8 @@ class Views:
         return tuple(groups), min(len(scanned), INCOMING_SCAN)
 
     def href(self, iri: str) -> str:
-        """Where a person reads about ``iri``: its page on this server, or the IRI itself elsewhere."""
-        path = self.ns.path(iri)
-        if path is None:
-            return iri
-        _, hash_, fragment = iri.partition("#")
-        return path + (f"#{fragment}" if hash_ else "")
+        """Where a person reads about ``iri`` (:meth:`Namespace.href`)."""
+        return self.ns.href(iri)
 
     def _local(self, iri: str) -> bool:
         return iri.startswith(self.ns.base)

@@ -32,17 +32,9 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import Response
-from pyoxigraph import (
-    BlankNode,
-    Literal,
-    NamedNode,
-    QueryBoolean,
-    QueryResultsFormat,
-    RdfFormat,
-    parse,
-    parse_query_results,
-)
+from pyoxigraph import BlankNode, Literal, NamedNode
 
+from kgpub.query import rows as answer_rows
 from kgpub.query.protocol import Answer
 from kgpub.query.service import PreparedQuery
 from kgpub.rdf.formats import BY_NAME, HTML, Format, Kind, by_kind, from_name
@@ -50,6 +42,7 @@ from kgpub.rdf.negotiate import choose
 from kgpub.rdf.terms import Prefixes
 from kgpub.release.reader import Release
 from kgpub.resources import i18n
+from kgpub.resources.iris import Namespace
 from kgpub.settings import Settings
 from kgpub.site import Served
 from kgpub.web import pages
@@ -254,7 +247,7 @@ class Terms:
     to their pages here (the path is the IRI's, as :mod:`kgpub.resources.iris` says)."""
 
     def __init__(self, *, prefixes: dict[str, str], base: str) -> None:
-        self.prefixes, self.base = Prefixes(prefixes), base
+        self.prefixes, self.ns = Prefixes(prefixes), Namespace(base)
 
     def cell(self, node: object) -> Cell:
         if node is None:
@@ -270,25 +263,19 @@ class Terms:
         return Cell(str(node), "triple")
 
     def iri(self, iri: str) -> Cell:
-        local = iri.startswith(self.base)
-        href = "/" + iri[len(self.base):] if local else iri
         text = self.prefixes.compact(iri)
-        return Cell(text, "iri", href=href, title=iri if text != f"<{iri}>" else "", local=local)
+        return Cell(text, "iri", href=self.ns.href(iri), title=iri if text != f"<{iri}>" else "",
+                    local=self.ns.path(iri) is not None)
 
 
 def read_answer(answer: Answer, terms: Terms, *, limit: int, rows: int = HTML_ROWS) -> Result:
-    """The answer (SPARQL JSON or N-Triples) as a result page's model, at most ``rows`` rows of it."""
-    if answer.media_type == BY_NAME["ntriples"].media_type:
-        triples = islice(parse(answer.body, format=RdfFormat.N_TRIPLES), rows)
-        table = Table(("subject", "predicate", "object"), tuple(
-            (terms.cell(t.subject), terms.cell(t.predicate), terms.cell(t.object)) for t in triples))
-        return Result("graph", answer.count, answer.truncated, limit, table=table)
-    found = parse_query_results(answer.body, format=QueryResultsFormat.JSON)
-    if isinstance(found, QueryBoolean):
-        return Result("ask", answer.count, answer.truncated, limit, boolean=bool(found))
-    names = tuple(v.value for v in found.variables)
-    body = tuple(tuple(terms.cell(solution[name]) for name in names) for solution in islice(found, rows))
-    return Result("select", answer.count, answer.truncated, limit, table=Table(names, body))
+    """The answer (SPARQL JSON or N-Triples, :func:`kgpub.query.rows.read`) as a result page's model, at
+    most ``rows`` rows of it."""
+    found = answer_rows.read(answer)
+    if found.kind == "ask":
+        return Result("ask", answer.count, answer.truncated, limit, boolean=found.boolean)
+    body = tuple(tuple(terms.cell(node) for node in row) for row in islice(found.rows, rows))
+    return Result(found.kind, answer.count, answer.truncated, limit, table=Table(found.header, body))
 
 
 def results_key(prepared: PreparedQuery) -> tuple[str, ...]:

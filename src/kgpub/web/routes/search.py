@@ -83,7 +83,5 @@ def as_json(query: str, results: Results | None) -> dict[str, Any]:
 
 def _view(hit: Hit) -> dict[str, Any]:
     """What the page shows of a hit: where it links (the entity's page, or the IRI itself outside the base)."""
-    fragment = hit.iri.partition("#")[2]
-    href = hit.iri if hit.path is None else hit.path + (f"#{fragment}" if fragment else "")
-    return {"hit": hit, "href": href, "external": hit.path is None,
+    return {"hit": hit, "href": hit.href, "external": hit.path is None,
             "show_matched": hit.matched != hit.label.text}
