@@ -73,7 +73,7 @@ def create_app(site: Site) -> FastAPI:
     app.add_exception_handler(Exception, errors.unexpected_error)
     app.add_middleware(ETagMiddleware, version=lambda: site.release.version)
     app.add_middleware(DescribedBy)
-    app.add_middleware(FilesUncompressed, minimum_size=1024)
+    app.add_middleware(FilesUncompressed, minimum_size=conditional.GZIP_MINIMUM)
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_credentials=False,
                        allow_methods=["GET", "HEAD", "POST", "OPTIONS"], allow_headers=["*"],
                        expose_headers=EXPOSED_HEADERS, max_age=86400)

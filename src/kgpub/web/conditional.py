@@ -9,6 +9,7 @@ framework writes (``/openapi.json``, the Swagger UI page of ``/docs``) get their
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -38,6 +39,21 @@ def matches(if_none_match: str | None, etag: str) -> bool:
         return False
     wanted = {_entity(tag) for tag in if_none_match.split(",")}
     return "*" in wanted or _entity(etag) in wanted
+
+
+GZIP_MINIMUM = 1024
+"""Answers shorter than this are sent uncompressed (the app's gzip middleware uses the same threshold)."""
+
+
+def accepts_gzip(request: Request) -> bool:
+    """Whether to answer gzip-compressed: the gzip middleware's own rule (Starlette's ``"gzip" in
+    Accept-Encoding``), so an answer compressed ahead of time is compressed exactly when any other would be."""
+    return "gzip" in request.headers.get("accept-encoding", "")
+
+
+def compress(body: bytes) -> bytes:
+    """``body`` gzip-compressed, deterministically (no timestamp): for answers compressed once and kept."""
+    return gzip.compress(body, compresslevel=9, mtime=0)
 
 
 GZIP_MARK = "-gzip"

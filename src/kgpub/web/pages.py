@@ -4,7 +4,6 @@ release, path and language; ``Content-Language``; ``Vary``; the language cookie 
 
 from __future__ import annotations
 
-import gzip
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -100,20 +99,11 @@ def answer_with(request: Request, *, lang: str, release: Release, key: Sequence[
         body = render().encode("utf-8")
     else:
         body = RENDERED.get(etag) or RENDERED.put(etag, render().encode("utf-8"))
-        if _accepts_gzip(request) and len(body) >= GZIP_MINIMUM:
+        if conditional.accepts_gzip(request) and len(body) >= conditional.GZIP_MINIMUM:
             all_headers["Content-Encoding"] = "gzip"  # compressed once per page, not per request
             body = RENDERED.gzipped(etag, body)
     return remember(request, Response(body, status_code=status, media_type="text/html; charset=utf-8",
                                       headers=all_headers))
-
-
-GZIP_MINIMUM = 1024  # the app's gzip threshold
-
-
-def _accepts_gzip(request: Request) -> bool:
-    """The app's gzip middleware's own rule (Starlette's ``"gzip" in Accept-Encoding``), so a page is
-    compressed exactly when any other answer would be."""
-    return "gzip" in request.headers.get("accept-encoding", "")
 
 
 def page_etag(release: Release, lang: str, key: Sequence[str]) -> str:
@@ -151,7 +141,7 @@ class Rendered:
         """``body`` gzip-compressed, once (kept while the page is kept)."""
         found = self._gzipped.get(etag)
         if found is None:
-            found = gzip.compress(body, compresslevel=6, mtime=0)
+            found = conditional.compress(body)
             with self._lock:
                 if etag in self._pages:
                     self._gzipped[etag] = found

@@ -8,13 +8,14 @@ Nothing is ever loaded from another origin.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import mimetypes
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
+
+from kgpub.web.conditional import compress
 
 PREFIX = "/static/"
 CACHE = "public, max-age=31536000, immutable"
@@ -64,7 +65,7 @@ def files() -> dict[str, StaticFile]:
 
 @cache
 def _gzipped(name: str) -> bytes:
-    return gzip.compress(files()[name].body, compresslevel=9, mtime=0)
+    return compress(files()[name].body)
 
 
 def url(name: str) -> str:

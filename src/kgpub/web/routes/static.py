@@ -22,7 +22,7 @@ async def static(request: Request) -> Response:
     unchanged = conditional.not_modified(request, etag, headers)
     if unchanged is not None:
         return unchanged
-    if "gzip" in request.headers.get("accept-encoding", "") and len(found.body) >= 1024:
+    if conditional.accepts_gzip(request) and len(found.body) >= conditional.GZIP_MINIMUM:
         headers["Content-Encoding"] = "gzip"  # compressed once per process, not per request
         return Response(found.gzipped, media_type=found.media_type, headers=headers)
     return Response(found.body, media_type=found.media_type, headers=headers)
