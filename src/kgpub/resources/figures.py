@@ -55,18 +55,27 @@ def _one(store: Store, subject: NamedNode, predicate: str) -> NamedNode | Litera
     return None
 
 
-def series(store: Store) -> list[Series]:
-    """Every (data set, indicator) group of observations with a numeric value, in a stable order."""
+def _observation(store: Store, node: NamedNode) -> bool:
+    typed = store.quads_for_pattern(node, NamedNode(RDF_TYPE), NamedNode(QB + "Observation"), DefaultGraph())
+    return next(typed, None) is not None
+
+
+def series(store: Store, *, data_set: str | None = None) -> list[Series]:
+    """Every (data set, indicator) group of observations with a numeric value, in a stable order; only those of
+    ``data_set`` when given (an observation's page reads its own data set, not every observation)."""
     groups: dict[tuple[str, str], list[tuple[NamedNode, dict[str, NamedNode | Literal]]]] = defaultdict(list)
-    for quad in store.quads_for_pattern(None, NamedNode(RDF_TYPE), NamedNode(QB + "Observation"), DefaultGraph()):
+    found = (store.quads_for_pattern(None, NamedNode(QB + "dataSet"), NamedNode(data_set), DefaultGraph())
+             if data_set is not None else
+             store.quads_for_pattern(None, NamedNode(RDF_TYPE), NamedNode(QB + "Observation"), DefaultGraph()))
+    for quad in found:
         obs = quad.subject
-        if not isinstance(obs, NamedNode):
+        if not isinstance(obs, NamedNode) or (data_set is not None and not _observation(store, obs)):
             continue
-        data_set, indicator = _one(store, obs, QB + "dataSet"), _one(store, obs, KJT + "indicator")
-        if data_set is None or indicator is None:
+        owner, indicator = _one(store, obs, QB + "dataSet"), _one(store, obs, KJT + "indicator")
+        if owner is None or indicator is None:
             continue
         dims = {d: v for d in DIMENSIONS if (v := _one(store, obs, d)) is not None}
-        groups[(data_set.value, indicator.value)].append((obs, dims))
+        groups[(owner.value, indicator.value)].append((obs, dims))
     return [s for key in sorted(groups) if (s := _series(store, *key, groups[key])) is not None]
 
 

@@ -27,6 +27,7 @@ from kgpub.settings import Settings
 
 QUDT = "http://qudt.org/vocab/unit/"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+QB_DATA_SET = "http://purl.org/linked-data/cube#dataSet"
 MEMBERS_SHOWN = 6  # things listed per type on the home page
 MEMBERS_SCAN = 1000  # instances read to pick them (by label) from
 KJT_STATED_RATIO = "https://w3id.org/kjtrade/ontology#StatedRatio"
@@ -86,7 +87,13 @@ class HomePage:
 def chart_views(views: Views, lang: str, *, only: str | None = None) -> tuple[ChartView, ...]:
     """A chart per series (or only the series of data set or observation ``only``)."""
     found = []
-    for s in series(views.store):
+    if only is None:
+        chosen = series(views.store)
+    else:  # an observation's own data set, or the data set itself
+        owner = next((q.object.value for q in views.store.quads_for_pattern(
+            NamedNode(only), NamedNode(QB_DATA_SET), None, DefaultGraph()) if isinstance(q.object, NamedNode)), only)
+        chosen = series(views.store, data_set=owner)
+    for s in chosen:
         if only is not None and only != s.data_set and all(p.iri != only for p in s.points):
             continue
         found.append(_chart_view(views, s, lang))
@@ -95,8 +102,8 @@ def chart_views(views: Views, lang: str, *, only: str | None = None) -> tuple[Ch
 
 def _chart_view(views: Views, s: Series, lang: str) -> ChartView:
     _ = i18n.gettext(lang)
-    indicator = views.value(_iri(s.indicator), lang)
-    data_set = views.value(_iri(s.data_set), lang)
+    indicator = views.value(NamedNode(s.indicator), lang)
+    data_set = views.value(NamedNode(s.data_set), lang)
     figures = tuple(_figure(views, p, lang) for p in s.points)
     bars = tuple(charts.Bar(label=f.label.text, value=float(p.value), display=f.figure, href=f.href,
                             lang=f.label.lang, note=f.note) for f, p in zip(figures, s.points, strict=True))
@@ -131,7 +138,7 @@ def _scale(s: Series, lang: str) -> tuple[str, tuple[float, float] | None, str]:
 def _figure(views: Views, p: Point, lang: str) -> Figure:
     _ = i18n.gettext(lang)
     if p.by_is_iri:
-        label = views.value(_iri(p.by), lang)
+        label = views.value(NamedNode(p.by), lang)
     else:
         shown = i18n.date(p.by, i18n.XSD + "gYearMonth", lang) if len(p.by) == 7 else p.by
         label = Value(shown, lang=lang if shown != p.by else "")
@@ -139,19 +146,14 @@ def _figure(views: Views, p: Point, lang: str) -> Figure:
     return Figure(label, i18n.amount(p.lexical, p.unit, lang), views.href(p.iri), note)
 
 
-def _iri(iri: str) -> object:
-    from pyoxigraph import NamedNode
-    return NamedNode(iri)
-
-
 def home(views: Views, release: Release, settings: Settings, lang: str) -> HomePage:
     text = void.TEXTS.get(lang, void.TEXTS["en"])
     facts = void.Facts.of(release, views.store, settings)
-    source = views.value(_iri(facts.derived_from[0].iri), lang) if facts.derived_from else None
-    licence = views.value(_iri(facts.licences[0]), lang) if facts.licences else None
-    report = views.value(_iri(facts.primary_sources[0].iri), lang) if facts.primary_sources else None
+    source = views.value(NamedNode(facts.derived_from[0].iri), lang) if facts.derived_from else None
+    licence = views.value(NamedNode(facts.licences[0]), lang) if facts.licences else None
+    report = views.value(NamedNode(facts.primary_sources[0].iri), lang) if facts.primary_sources else None
     ratio = next((q.subject.value for q in views.store.quads_for_pattern(  # type: ignore[union-attr]
-        None, _iri("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), _iri(KJT_STATED_RATIO))), None)  # type: ignore[arg-type]
+        None, NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), NamedNode(KJT_STATED_RATIO))), None)
     disagreement = provenance(views, ratio, lang).disagreement if ratio else None
     cite_text, bibtex, csl = citations(release, settings, facts, lang)
     return HomePage(title=text.title, description=_first_sentence(text.description), source=source, report=report,
@@ -175,9 +177,9 @@ def _types(views: Views, release: Release, lang: str) -> tuple[TypeCount, ...]:
     found = []
     for c in stats.class_partitions:
         members = sorted((views.value(q.subject, lang) for q in islice(views.store.quads_for_pattern(
-            None, _iri(RDF_TYPE), _iri(c.cls), DefaultGraph()), MEMBERS_SCAN)  # type: ignore[arg-type]
+            None, NamedNode(RDF_TYPE), NamedNode(c.cls), DefaultGraph()), MEMBERS_SCAN)
             if isinstance(q.subject, NamedNode) and views.ns.path(q.subject.value)), key=lambda v: v.text.casefold())
-        found.append(TypeCount(views.value(_iri(c.cls), lang), i18n.number(str(c.entities), lang),
+        found.append(TypeCount(views.value(NamedNode(c.cls), lang), i18n.number(str(c.entities), lang),
                                tuple(members[:MEMBERS_SHOWN]), c.entities > MEMBERS_SHOWN))
     return tuple(sorted(found, key=lambda t: t.type.text.casefold()))
 
