@@ -22,6 +22,26 @@ class KgpubError(Exception):
         super().__init__(message)
         self.message = message
 
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the answer to this error carries (``Retry-After``, ...); none by default."""
+        return {}
+
+
+class _Retryable(KgpubError):
+    """A 503 that a client may retry: the answer says when (``Retry-After``) and which time limit applied."""
+
+    status = 503
+
+    def __init__(self, message: str, *, retry_after: int = 1, timeout: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after, self.timeout = retry_after, timeout
+
+    def headers(self) -> dict[str, str]:
+        found = {"Retry-After": str(getattr(self, "retry_after", 1))}
+        if getattr(self, "timeout", None) is not None:
+            found["X-Query-Timeout"] = f"{self.timeout:g}"
+        return found
+
 
 class InputError(KgpubError):
     """The input is unusable (missing folder, unreadable file, bad option)."""
@@ -131,17 +151,21 @@ class UnsupportedMediaType(KgpubError):
     code = "unsupported_media_type"
 
 
-class QueryTimeout(KgpubError):
+class QueryTimeout(_Retryable):
     """The query ran past its time limit and was stopped (or no worker became free in time)."""
 
-    status = 503
     code = "query_timeout"
 
 
-class WorkerFailed(KgpubError):
-    """A query worker died while answering (a crash in the query engine): a bug to fix, not bad input."""
+class Overloaded(_Retryable):
+    """Admission control refused the query: the queue is full, or this client already has its share waiting."""
 
-    status = 500
+    code = "overloaded"
+
+
+class WorkerFailed(_Retryable):
+    """A query worker died while answering (killed, or a crash in the query engine); it is being replaced."""
+
     code = "worker_failed"
 
 

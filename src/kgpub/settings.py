@@ -44,6 +44,25 @@ class Settings:
     """Bytes per request body (413 beyond)."""
     allowed_services: tuple[str, ...] = ()
     """SERVICE endpoints queries may call (comma-separated in the variable); none by default."""
+    queue_limit: int = 64
+    """Queries waiting for a worker, all clients together; beyond it a query is refused at once (503, Retry-After)."""
+    client_queue: int = 8
+    """Queries one client (one address) may have waiting; beyond it that client's queries are refused (503)."""
+    max_header_bytes: int = 65_536
+    """Bytes of header fields per request (431 beyond)."""
+    max_request_line: int = 1_048_576
+    """Bytes of the request line (414 beyond): a GET may carry a query as long as a POST body may."""
+    header_timeout: float = 10.0
+    """Seconds a client has to send a request's headers (408 and the connection closed beyond)."""
+    body_timeout: float = 30.0
+    """Seconds a client has to send a request's body, once its headers are in (408 beyond)."""
+    max_connections: int = 512
+    """Open connections the server accepts at once (503 beyond)."""
+    watch_interval: float = 2.0
+    """Seconds between checks of the releases folder's ``current`` for a new release to serve (0: never;
+    ``SIGHUP`` checks at once)."""
+    access_log: bool = True
+    """One JSON line per request on standard error."""
 
     @property
     def releases_dir(self) -> Path:
@@ -70,17 +89,27 @@ class Settings:
             value = getattr(self, name)
             if not (value > 0 and math.isfinite(value)):
                 raise InputError(f"{ENV_PREFIX}{name.upper()}={value}: must be a finite number greater than 0")
+        if not (self.watch_interval >= 0 and math.isfinite(self.watch_interval)):
+            raise InputError(f"{ENV_PREFIX}WATCH_INTERVAL={self.watch_interval}: must be 0 (never) or a number of "
+                             "seconds")
         if not 0 <= self.port <= 65535:
             raise InputError(f"{ENV_PREFIX}PORT={self.port}: not a TCP port (0-65535)")
 
 
-POSITIVE = ("workers", "query_timeout", "max_rows", "max_query_length", "max_depth", "max_body")
+POSITIVE = ("workers", "query_timeout", "max_rows", "max_query_length", "max_depth", "max_body", "queue_limit",
+            "client_queue", "max_header_bytes", "max_request_line", "header_timeout", "body_timeout",
+            "max_connections")
+BOOLEANS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
 
 
 def _coerce(name: str, raw: str) -> object:
     kind = {f.name: f.default for f in fields(Settings)}[name]
     if name in ("project", "releases", "release"):
         return Path(raw)
+    if isinstance(kind, bool):
+        if raw.lower() not in BOOLEANS:
+            raise InputError(f"{ENV_PREFIX}{name.upper()}={raw!r}: expected true or false")
+        return BOOLEANS[raw.lower()]
     if isinstance(kind, tuple):
         return tuple(part.strip() for part in raw.split(",") if part.strip())
     if isinstance(kind, bool | int | float):

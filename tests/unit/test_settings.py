@@ -31,8 +31,19 @@ FROM_VARIABLE: dict[str, tuple[str, object, type]] = {
     "max_depth": ("8", 8, int),
     "max_body": ("4096", 4096, int),
     "allowed_services": ("https://query.wikidata.org/sparql", ("https://query.wikidata.org/sparql",), tuple),
+    "queue_limit": ("16", 16, int),
+    "client_queue": ("3", 3, int),
+    "max_header_bytes": ("8192", 8192, int),
+    "max_request_line": ("4096", 4096, int),
+    "header_timeout": ("1.5", 1.5, float),
+    "body_timeout": ("4", 4.0, float),
+    "max_connections": ("64", 64, int),
+    "watch_interval": ("0", 0.0, float),
+    "access_log": ("false", False, bool),
 }
-POSITIVE = ("workers", "query_timeout", "max_rows", "max_query_length", "max_depth", "max_body")
+POSITIVE = ("workers", "query_timeout", "max_rows", "max_query_length", "max_depth", "max_body", "queue_limit",
+            "client_queue", "max_header_bytes", "max_request_line", "header_timeout", "body_timeout",
+            "max_connections")
 FIELDS = [f.name for f in dataclasses.fields(Settings)]
 
 
@@ -241,3 +252,19 @@ def test_loading_with_env_never_reads_the_process_environment(tmp_path: Path) ->
     failed = subprocess.run([sys.executable, "-c", "from kgpub.settings import Settings; Settings.load()"],
                             env=child_env, cwd=tmp_path, capture_output=True, text=True)
     assert failed.returncode != 0 and "InputError" in failed.stderr
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("1", True), ("TRUE", True), ("yes", True), ("off", False), ("0", False)])
+def test_a_boolean_variable_reads_the_usual_spellings(raw: str, expected: bool) -> None:
+    assert Settings.load(env={"KGPUB_ACCESS_LOG": raw}).access_log is expected
+
+
+def test_a_boolean_variable_refuses_other_words() -> None:
+    with pytest.raises(InputError, match="KGPUB_ACCESS_LOG='maybe': expected true or false"):
+        Settings.load(env={"KGPUB_ACCESS_LOG": "maybe"})
+
+
+@pytest.mark.parametrize("raw", ["-1", "inf", "nan"])
+def test_the_watch_interval_is_zero_or_a_number_of_seconds(raw: str) -> None:
+    with pytest.raises(InputError, match="KGPUB_WATCH_INTERVAL"):
+        Settings.load(env={"KGPUB_WATCH_INTERVAL": raw})

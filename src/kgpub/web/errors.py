@@ -62,7 +62,7 @@ def _page(request: Request, *, status: int, code: str, message: str) -> str:
 
 async def kgpub_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, KgpubError)
-    return render(request, status=exc.status, code=exc.code, message=exc.message)
+    return render(request, status=exc.status, code=exc.code, message=exc.message, headers=exc.headers())
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
