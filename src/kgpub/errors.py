@@ -144,6 +144,27 @@ class TooLarge(KgpubError):
     code = "too_large"
 
 
+class HeadersTooLarge(KgpubError):
+    """A request whose header fields are over the configured limit (answered before any route runs)."""
+
+    status = 431
+    code = "headers_too_large"
+
+
+class UriTooLong(KgpubError):
+    """A request line (method, target, version) over the configured limit."""
+
+    status = 414
+    code = "uri_too_long"
+
+
+class RequestTimeout(KgpubError):
+    """The client did not send its request's headers or body within the time limit."""
+
+    status = 408
+    code = "request_timeout"
+
+
 class UnsupportedMediaType(KgpubError):
     """A POST whose Content-Type is not one the SPARQL Protocol defines for queries."""
 
