@@ -11,11 +11,22 @@ class AnswerCache:
     def __init__(self, limit_bytes: int = 8 * 1024 * 1024) -> None:
         self._items: OrderedDict[str, Answer] = OrderedDict()
         self._bytes, self.limit = 0, limit_bytes
+        self.hits = self.misses = 0  # for /metrics
+
+    @property
+    def bytes(self) -> int:
+        return self._bytes
+
+    def __len__(self) -> int:
+        return len(self._items)
 
     def get(self, key: str) -> Answer | None:
         found = self._items.get(key)
-        if found is not None:
-            self._items.move_to_end(key)
+        if found is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        self._items.move_to_end(key)
         return found
 
     def put(self, key: str, answer: Answer) -> None:
