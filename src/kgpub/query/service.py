@@ -14,6 +14,8 @@ import functools
 import hashlib
 from dataclasses import dataclass
 
+from pyoxigraph import NamedNode
+
 from kgpub.errors import InputError, UnsupportedFormat
 from kgpub.query.backends.base import QueryBackend
 from kgpub.query.cache import AnswerCache
@@ -58,6 +60,14 @@ def negotiate(accept: str | None, names: tuple[str, ...]) -> FormatChoice:
     return FormatChoice(results=chosen[Kind.RESULTS], rdf=chosen[Kind.RDF])
 
 
+def _check_iri(parameter: str, value: str) -> None:
+    """A graph parameter names a graph by its absolute IRI (RFC 3987); anything else is the client's mistake."""
+    try:
+        NamedNode(value)
+    except ValueError as e:
+        raise InputError(f"{parameter}={value[:200]!r}: not an absolute IRI ({e})") from None
+
+
 class QueryService:
     """Queries over one release, through one backend."""
 
@@ -68,6 +78,9 @@ class QueryService:
     def prepare(self, request: QueryRequest) -> PreparedQuery:
         """Check every parameter and negotiate the formats; raises the 4xx error a bad one deserves."""
         timeout = self._timeout(request.timeout)
+        for name, iris in (("default-graph-uri", request.default_graphs), ("named-graph-uri", request.named_graphs)):
+            for iri in iris or ():
+                _check_iri(name, iri)
         job = QueryJob(query=request.query, default_graphs=request.default_graphs,
                        named_graphs=request.named_graphs, base_iri=request.base_iri,
                        formats=negotiate(request.accept, request.format))

@@ -22,6 +22,7 @@ from kgpub.errors import KgpubError
 from kgpub.site import Site
 from kgpub.web import conditional, errors
 from kgpub.web.conditional import ETagMiddleware
+from kgpub.web.strict import StrictQueryString
 from kgpub.web.routes import (
     charts,
     context,
@@ -72,6 +73,7 @@ def create_app(site: Site) -> FastAPI:
     app.add_exception_handler(RequestValidationError, errors.validation_error)
     app.add_exception_handler(Exception, errors.unexpected_error)
     app.add_middleware(ETagMiddleware, version=lambda: site.release.version)
+    app.add_middleware(StrictQueryString)  # before any route reads a parameter; its 400 gets the Link and CORS
     app.add_middleware(DescribedBy)
     app.add_middleware(FilesUncompressed, minimum_size=conditional.GZIP_MINIMUM)
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_credentials=False,

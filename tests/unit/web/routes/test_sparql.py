@@ -123,6 +123,12 @@ def test_406_lists_what_is_offered(client: TestClient) -> None:
     ("GET", {"params": {"query": "SELECT * WHERE " + "{" * 500 + "}" * 500}}, 400, "query_rejected", "nests"),
     ("GET", {"params": {"query": ASK, "timeout": "soon"}}, 400, "bad_input", "timeout="),
     ("GET", {"params": {"query": ASK, "timeout": "-1"}}, 400, "bad_input", "positive"),
+    # issue 11, finding 5: an invalid graph IRI was a 500 "internal" from the worker
+    ("GET", {"params": {"query": ASK, "default-graph-uri": "not an iri"}}, 400, "bad_input",
+     "default-graph-uri='not an iri': not an absolute IRI"),
+    ("GET", {"params": {"query": ASK, "named-graph-uri": "relative/path"}}, 400, "bad_input",
+     "named-graph-uri='relative/path': not an absolute IRI"),
+    ("POST", {"data": {"query": ASK, "named-graph-uri": "<https://x>"}}, 400, "bad_input", "named-graph-uri="),
     ("PUT", {"content": ASK}, 405, "method_not_allowed", "Method Not Allowed"),
     ("DELETE", {}, 405, "method_not_allowed", "Method Not Allowed"),
 ])
@@ -134,6 +140,22 @@ def test_errors(client: TestClient, method: str, kwargs: dict, status: int, code
     assert (error["status"], error["code"]) == (status, code) and text in error["message"]
     if status == 405:
         assert r.headers["allow"] == "GET, HEAD, POST, OPTIONS"
+
+
+@pytest.mark.parametrize("path", [
+    "/sparql?query=ASK%7B%7D%23%FF",  # issue 11, finding 10: the query ran with U+FFFD in place of the byte
+    "/sparql?query=ASK%7B%7D&default-graph-uri=%C3",
+    "/sparql?qu%FFery=ASK%7B%7D",
+    "/fragments?subject=%E9",
+    "/id/country/KR?lang=%FF",
+    "/search?q=%ED%A0%80",  # a UTF-16 surrogate, encoded: not UTF-8 either
+])
+def test_a_query_string_that_is_not_utf8_is_a_400_naming_the_parameter(client: TestClient, path: str) -> None:
+    r = client.get(path, headers={"Origin": "https://example.org"})
+    assert r.status_code == 400, r.text
+    error = r.json()["error"]
+    assert error["code"] == "bad_input" and "not UTF-8" in error["message"]
+    assert r.headers["access-control-allow-origin"] == "*" and "describedby" in r.headers["link"]
 
 
 def test_error_as_html_for_browsers(client: TestClient) -> None:
