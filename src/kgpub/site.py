@@ -42,7 +42,8 @@ def local_pool(settings: Settings, release: Release) -> QueryBackend:
     from kgpub.query.protocol import WorkerConfig
 
     config = WorkerConfig(limits=QueryLimits.from_settings(settings), max_rows=settings.max_rows)
-    return WorkerPool(release.path, size=settings.workers, config=config)
+    return WorkerPool(release.path, size=settings.workers, config=config, queue_limit=settings.queue_limit,
+                      client_queue=settings.client_queue)
 
 
 @dataclass(eq=False)

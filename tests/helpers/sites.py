@@ -27,7 +27,7 @@ class IdleBackend:
     async def close(self) -> None:
         return None
 
-    async def run(self, job: QueryJob, *, timeout: float) -> Answer:
+    async def run(self, job: QueryJob, *, timeout: float, client: str = "") -> Answer:
         raise AssertionError("no query is expected")
 
     def health(self) -> BackendHealth:

@@ -38,7 +38,7 @@ class FakeBackend:
     async def close(self) -> None:
         self.closed = True
 
-    async def run(self, job: QueryJob, *, timeout: float) -> Answer:
+    async def run(self, job: QueryJob, *, timeout: float, client: str = "") -> Answer:
         await self.gate.wait()
         return Answer(media_type="text/plain", count=0, truncated=False, body=self.release.version.encode())
 

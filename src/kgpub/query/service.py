@@ -96,11 +96,12 @@ class QueryService:
             raise InputError(f"timeout={requested:g}: must be a positive number of seconds")
         return min(requested, limit)
 
-    async def answer(self, prepared: PreparedQuery) -> Answer:
+    async def answer(self, prepared: PreparedQuery, *, client: str = "") -> Answer:
+        """The answer, from the cache or the backend (``client``: whose share of the backend it uses)."""
         cached = self.cache.get(prepared.key)
         if cached is not None:
             return cached
-        found = await self.backend.run(prepared.job, timeout=prepared.timeout)
+        found = await self.backend.run(prepared.job, timeout=prepared.timeout, client=client)
         self.cache.put(prepared.key, found)
         return found
 

@@ -27,8 +27,9 @@ class QueryBackend(Protocol):
     async def close(self) -> None:
         """Stop; running queries are abandoned."""
 
-    async def run(self, job: QueryJob, *, timeout: float) -> Answer:
-        """Answer ``job`` within ``timeout`` seconds (waiting for capacity included)."""
+    async def run(self, job: QueryJob, *, timeout: float, client: str = "") -> Answer:
+        """Answer ``job`` within ``timeout`` seconds (waiting for capacity included); ``client`` (a peer address)
+        is whom admission control shares capacity between; raise :class:`~kgpub.errors.Overloaded` to refuse."""
 
     def health(self) -> BackendHealth:
         """Whether it can answer now, and what it holds."""
