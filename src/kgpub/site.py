@@ -10,20 +10,25 @@ reported from what is really there. No web framework here: the web layer only as
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
+import signal
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import cache, cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pyoxigraph import DefaultGraph, NamedNode, Store, Triple
 
-from kgpub.errors import ReleaseNotFound
+from kgpub.errors import KgpubError, ReleaseNotFound
 from kgpub.query.backends.base import QueryBackend
 from kgpub.query.checks import QueryLimits
 from kgpub.query.service import QueryService
-from kgpub.release.reader import Release
+from kgpub.release import layout, outcome
+from kgpub.release.reader import Release, open_release
 from kgpub.resources.documents import Documents
 from kgpub.resources.fragments import Fragments
 from kgpub.resources.iris import Namespace
@@ -34,6 +39,7 @@ if TYPE_CHECKING:
     from kgpub.resources.views import Views
 
 BackendFactory = Callable[[Settings, Release], QueryBackend]
+log = logging.getLogger(__name__)
 
 
 def local_pool(settings: Settings, release: Release) -> QueryBackend:
@@ -127,6 +133,10 @@ class Site:
         self._started = self._closing = False
         self._started_at = time.time()
         self.swaps = 0
+        self.reload_problem: str | None = None  # why the releases folder's newest release is not the one served
+        self._refused: Path | None = None  # the release folder that problem is about (not retried until it changes)
+        self._reloading = asyncio.Lock()
+        self._watcher: asyncio.Task[None] | None = None
 
     def _served(self, release: Release) -> Served:
         backend = self._factory(self.settings, release)
@@ -144,10 +154,50 @@ class Site:
     async def start(self) -> None:
         await self._current.backend.start()
         self._started = True
+        if self.settings.release is None:  # serving a releases folder: follow its `current`
+            loop = asyncio.get_running_loop()
+            if self.settings.watch_interval > 0:
+                self._watcher = loop.create_task(self._watch(self.settings.watch_interval))
+            with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):  # not the main thread (tests)
+                loop.add_signal_handler(signal.SIGHUP, lambda: loop.create_task(self.reload()))
 
     async def close(self) -> None:
         self._closing = True
+        if self._watcher is not None:
+            self._watcher.cancel()
+        with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):
+            asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
         await self._current.backend.close()
+
+    async def _watch(self, interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            await self.reload()
+
+    async def reload(self) -> bool:
+        """Serve the releases folder's ``current`` release if it is not the one served (``SIGHUP``, and every
+        ``watch_interval`` s): it is opened and verified first, its backend started, then swapped in whole.
+        Whatever fails leaves the served release as it is and says why (:attr:`reload_problem`, ``/readyz``).
+        Whether a new release is served now."""
+        link = self.settings.releases_dir / layout.CURRENT
+        async with self._reloading:
+            try:
+                target = link.resolve(strict=True)
+            except OSError:
+                return False  # no `current` (yet, or any more): keep serving what is served
+            if target == self.release.path or target == self._refused or self._closing:
+                return False
+            try:
+                found = await asyncio.to_thread(open_release, target)  # verification reads every file
+                await self.swap(found)
+            except KgpubError as e:
+                self.reload_problem, self._refused = f"{target}: {e.message}", target
+                log.error("not serving the new release: %s; still serving %s", self.reload_problem,
+                          self.release.version)
+                return False
+            self.reload_problem = self._refused = None
+            log.warning("now serving release %s (%s)", found.version, found.path)
+            return True
 
     @asynccontextmanager
     async def serving(self) -> AsyncIterator[Served]:
@@ -186,9 +236,16 @@ class Site:
                 "backend": ready.detail, **({"reason": ready.reason} if ready.reason else {})}
 
     def readiness(self) -> Readiness:
-        """Ready when started, not closing, and the backend can answer a query now."""
+        """Ready when started, not closing, and the backend can answer a query now; says too when the newest
+        build or release of the releases folder is not what is served, and why (still ready: the old one serves)."""
         health = self._current.backend.health()
         detail = dict(health.detail)
+        if self.reload_problem:
+            detail["newest_release_refused"] = self.reload_problem
+        if self.settings.release is None:
+            newest = outcome.read(self.settings.releases_dir)
+            if newest is not None and not newest.ok:
+                detail["newest_build_failed"] = {"at": newest.at, "code": newest.code, "message": newest.message}
         if self._closing:
             return Readiness(False, detail, "shutting down")
         if not self._started:

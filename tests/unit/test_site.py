@@ -123,3 +123,82 @@ def test_a_swap_that_cannot_start_keeps_serving_the_old_release(tmp_path: Path) 
         assert site.release == before and not backends[0].closed and backends[1].closed
 
     asyncio.run(scenario())
+
+
+def draft(name: str) -> writer.Draft:
+    quad = Quad(NamedNode("http://example.org/" + name), NamedNode("http://example.org/p"), NamedNode(G), NamedNode(G))
+    return writer.Draft(quads=[quad], default_graphs=[G])
+
+
+def test_reload_serves_the_new_current_release_and_refuses_a_damaged_one(tmp_path: Path) -> None:
+    """Issue 11, faults: a release built while serving is picked up whole; a damaged one leaves the old one
+    serving, and readiness says why."""
+    root = tmp_path / "releases"
+    first = writer.write(draft("one"), root)
+    backends: list[FakeBackend] = []
+
+    def factory(_: Settings, rel: Release) -> FakeBackend:
+        backends.append(FakeBackend(rel))
+        return backends[-1]
+
+    settings = Settings.load(env={}, project=tmp_path, releases=root, query_timeout=1.0, watch_interval=0)
+    site = Site(settings, first, backend=factory)
+
+    async def scenario() -> None:
+        await site.start()
+        assert await site.reload() is False  # nothing new
+        second = writer.write(draft("two"), root)
+        assert await site.reload() is True
+        assert site.release.path == second.path and backends[0].closed and site.swaps == 1
+        third = writer.write(draft("three"), root)
+        (third.path / "manifest.json").write_text("{not json", encoding="utf-8")
+        assert await site.reload() is False
+        assert site.release.path == second.path and site.swaps == 1
+        ready = site.readiness()
+        assert ready.ready and str(third.path) in str(ready.detail["newest_release_refused"])
+        assert await site.reload() is False and len(backends) == 2  # the refused folder is not retried
+        fourth = writer.write(draft("four"), root)
+        assert await site.reload() is True and site.release.path == fourth.path
+        assert "newest_release_refused" not in site.readiness().detail
+        await site.close()
+
+    asyncio.run(scenario())
+
+
+def test_readiness_reports_a_failed_newest_build(tmp_path: Path) -> None:
+    from kgpub.release import outcome
+
+    root = tmp_path / "releases"
+    first = writer.write(draft("one"), root)
+    settings = Settings.load(env={}, project=tmp_path, releases=root, watch_interval=0)
+    site = Site(settings, first, backend=lambda _s, rel: FakeBackend(rel))
+
+    async def scenario() -> None:
+        await site.start()
+        outcome.record(root, outcome.BuildOutcome.now(ok=False, code="validation_failed", message="2 violations"))
+        ready = site.readiness()
+        assert ready.ready and ready.detail["newest_build_failed"]["message"] == "2 violations"
+        outcome.record(root, outcome.BuildOutcome.now(ok=True, version=first.version))
+        assert "newest_build_failed" not in site.readiness().detail
+        await site.close()
+
+    asyncio.run(scenario())
+
+
+def test_the_watch_follows_current_by_itself(tmp_path: Path) -> None:
+    root = tmp_path / "releases"
+    first = writer.write(draft("one"), root)
+    settings = Settings.load(env={}, project=tmp_path, releases=root, watch_interval=0.05)
+    site = Site(settings, first, backend=lambda _s, rel: FakeBackend(rel))
+
+    async def scenario() -> None:
+        await site.start()
+        second = writer.write(draft("two"), root)
+        for _ in range(200):
+            if site.release.path == second.path:
+                break
+            await asyncio.sleep(0.02)
+        assert site.release.path == second.path
+        await site.close()
+
+    asyncio.run(scenario())

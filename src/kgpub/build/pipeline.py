@@ -19,10 +19,11 @@ from kgpub.build.examples import example_queries
 from kgpub.build.report import ValidationReport
 from kgpub.build.sources import KNOWLEDGE_GRAPH, Sources, graph_name, load_sources
 from kgpub.build.validate import validate
-from kgpub.errors import UnverifiedLinks, ValidationFailed
+from kgpub.errors import KgpubError, UnverifiedLinks, ValidationFailed
 from kgpub.metadata import statistics, tables
-from kgpub.release import writer
+from kgpub.release import outcome, writer
 from kgpub.release.manifest import SourceEntry, ValidationSummary
+from kgpub.release.outcome import BuildOutcome
 from kgpub.release.reader import Release
 from kgpub.resources.documents import RETIRED_FILE
 from kgpub.settings import Settings
@@ -55,11 +56,20 @@ def check(settings: Settings) -> tuple[Sources, ValidationReport]:
 
 
 def build(settings: Settings) -> BuildResult:
-    """Load, check links, validate and write a release; on UnverifiedLinks or ValidationFailed nothing is written."""
-    sources, report = check(settings)
-    if not report.publishable:
-        raise ValidationFailed(report.summary, report_text=report.text())
-    return BuildResult(release=writer.write(draft(settings, sources, report), settings.releases_dir), report=report)
+    """Load, check links, validate and write a release; on UnverifiedLinks or ValidationFailed nothing is written.
+
+    Either way the outcome is recorded beside the releases (``last-build.json``), for a server that watches them."""
+    try:
+        sources, report = check(settings)
+        if not report.publishable:
+            raise ValidationFailed(report.summary, report_text=report.text())
+        result = BuildResult(release=writer.write(draft(settings, sources, report), settings.releases_dir),
+                             report=report)
+    except KgpubError as e:
+        outcome.record(settings.releases_dir, BuildOutcome.now(ok=False, code=e.code, message=e.message))
+        raise
+    outcome.record(settings.releases_dir, BuildOutcome.now(ok=True, version=result.release.version))
+    return result
 
 
 def draft(settings: Settings, sources: Sources, report: ValidationReport) -> writer.Draft:
