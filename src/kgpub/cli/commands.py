@@ -188,9 +188,8 @@ def _named_release(settings: Settings, name: str) -> Release:
               help="Time limit per query in seconds (default: 10).")
 def serve_cmd(settings: Settings, **overrides: Any) -> None:
     """Serve the release: SPARQL endpoint, dumps and pages (builds a release first if there is none)."""
-    import uvicorn
-
     from kgpub.site import Site
+    from kgpub.web import server
     from kgpub.web.app import create_app
 
     settings = replace(settings, **{k: v for k, v in overrides.items() if v is not None})
@@ -198,7 +197,7 @@ def serve_cmd(settings: Settings, **overrides: Any) -> None:
     rel = open_release(settings.release) if settings.release else _release(settings)
     app = create_app(Site(settings, rel))
     click.echo(f"Serving release {rel.version} at http://{settings.host}:{settings.port}/sparql", err=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    server.run(app, settings)  # uvicorn, with the HTTP limits of the settings (kgpub.web.server)
 
 
 def _release(settings: Settings) -> Release:

@@ -14,6 +14,7 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.routing import Match
 
 from kgpub import errors
@@ -86,6 +87,14 @@ async def validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
     return render(request, status=400, code=errors.BadRequest.code, message=problems)
+
+
+async def client_disconnected(request: Request, exc: Exception) -> Response:
+    """The client left before its body was read, or ``web.server`` stopped waiting for it (and answered 408
+    itself): no one is left to answer, and nothing went wrong here. 499 (never sent) is what access logs
+    conventionally show for "client closed the connection"."""
+    assert isinstance(exc, ClientDisconnect)
+    return Response(status_code=499)
 
 
 async def unexpected_error(request: Request, exc: Exception) -> Response:
