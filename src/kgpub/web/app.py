@@ -2,7 +2,8 @@
 
 Nothing is created at import time; the site's backend starts with the application and
 stops with it. CORS (any origin, no credentials) wraps everything, errors included; answers
-are gzip-compressed when the client accepts it.
+are gzip-compressed when the client accepts it. Outermost, one observer counts and times every
+answer for ``/metrics`` and writes its access log line (:mod:`kgpub.web.metrics`).
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from kgpub import __version__
 from kgpub.errors import KgpubError
 from kgpub.site import Site
-from kgpub.web import conditional, errors
+from kgpub.web import access_log, conditional, errors
 from kgpub.web.conditional import ETagMiddleware
-from kgpub.web.strict import StrictQueryString
+from kgpub.web.metrics import Metrics, RequestObserver, Routes
 from kgpub.web.routes import (
     charts,
     context,
@@ -37,10 +39,11 @@ from kgpub.web.routes import (
     static,
     tables,
 )
+from kgpub.web.strict import StrictQueryString
 
 DESCRIBED_BY = resources.DESCRIBED_BY.encode()
 EXPOSED_HEADERS = ["ETag", "Link", "Content-Location", "X-Result-Count", "X-Result-Truncated", "X-Result-Limit",
-                   "X-Query-Timeout", "Warning"]
+                   "X-Query-Timeout", "Warning", "Retry-After"]
 
 
 def create_app(site: Site) -> FastAPI:
@@ -56,19 +59,11 @@ def create_app(site: Site) -> FastAPI:
                   description="Read-only SPARQL 1.1 endpoint and Linked Data over an immutable release.",
                   docs_url=None, redoc_url=None)  # /docs is routes/docs (self-hosted); ReDoc is not served
     app.state.site = site
-    app.include_router(sparql.router)
-    app.include_router(resources.router)  # the most requested first: routing is a linear scan
-    app.include_router(fragments.router)
-    app.include_router(meta.router)
-    app.include_router(context.router)
-    app.include_router(dumps.router)
-    app.include_router(description.router)
-    app.include_router(tables.router)
-    app.include_router(static.router)
-    app.include_router(charts.router)
-    app.include_router(search.router)
-    app.include_router(docs.router)
+    app.state.metrics = Metrics(site)
+    for router in ROUTERS:
+        app.include_router(router)
     app.add_exception_handler(KgpubError, errors.kgpub_error)
+    app.add_exception_handler(ClientDisconnect, errors.client_disconnected)
     app.add_exception_handler(StarletteHTTPException, errors.http_error)
     app.add_exception_handler(RequestValidationError, errors.validation_error)
     app.add_exception_handler(Exception, errors.unexpected_error)
@@ -79,7 +74,15 @@ def create_app(site: Site) -> FastAPI:
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_credentials=False,
                        allow_methods=["GET", "HEAD", "POST", "OPTIONS"], allow_headers=["*"],
                        expose_headers=EXPOSED_HEADERS, max_age=86400)
+    access_log.configure(site.settings)
+    routes = Routes([*app.router.routes, *(route for router in ROUTERS for route in router.routes)])
+    app.add_middleware(RequestObserver, metrics=app.state.metrics, routes=routes, log=site.settings.access_log)
     return app
+
+
+ROUTERS = (sparql.router, resources.router,  # the most requested first: routing is a linear scan
+           fragments.router, meta.router, context.router, dumps.router, description.router, tables.router,
+           static.router, charts.router, search.router, docs.router)
 
 
 STORED_FILES = ("/" + dumps.URL_STEM, "/releases/", "/changes.", tables.PREFIX)

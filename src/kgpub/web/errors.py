@@ -35,7 +35,7 @@ GONE_CACHE = "public, max-age=86400"  # a retired IRI stays retired; every other
 def render(request: Request, *, status: int, code: str, message: str,
            headers: dict[str, str] | None = None) -> Response:
     body = {"error": {"code": code, "status": status, "message": message}}
-    headers = {"Cache-Control": GONE_CACHE if status == 410 else "no-store", **(headers or {})}
+    headers = {"Cache-Control": GONE_CACHE if status == 410 else "no-store", "X-Error-Code": code, **(headers or {})}
     if choose(request.headers.get("accept"), ["application/json", "text/html"]) == "text/html":
         return HTMLResponse(_page(request, status=status, code=code, message=message), status_code=status,
                             headers=headers)

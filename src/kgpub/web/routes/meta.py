@@ -1,4 +1,5 @@
-"""Operator endpoints: liveness (``/healthz``) and readiness (``/readyz``), from what the site really holds."""
+"""Operator endpoints: liveness (``/healthz``), readiness (``/readyz``), from what the site really holds, and
+the Prometheus metrics (``/metrics``, :mod:`kgpub.web.metrics`)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import json
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from kgpub.web import conditional
 from kgpub.web.deps import SiteDep
+from kgpub.web.metrics import Metrics
 
 router = APIRouter()
 NO_STORE = {"Cache-Control": "no-store"}
@@ -39,3 +42,15 @@ async def readyz(request: Request, site: SiteDep) -> Response:
     if ready.reason:
         data["reason"] = ready.reason
     return _json(request, site.release.version, data, 200 if ready.ready else 503)
+
+
+@router.get("/metrics", summary="Prometheus metrics: requests by route and status, latency, query workers and "
+            "queue, timeouts, refusals, worker restarts, answer cache, readiness",
+            response_class=Response, responses={200: {"content": {CONTENT_TYPE_LATEST: {}},
+                                                      "description": "the Prometheus text format"}})
+async def metrics(request: Request) -> Response:  # async: the site's numbers are read on the loop that changes them
+    """The Prometheus text format, never stored (``Cache-Control: no-store``). Requests are counted by route
+    template (``other`` for a path no route matches), the query workers, queue, answer cache and release are
+    read when scraped, and the process's own CPU, memory and file descriptors are included."""
+    observed: Metrics = request.app.state.metrics
+    return Response(generate_latest(observed.registry), media_type=CONTENT_TYPE_LATEST, headers=NO_STORE)

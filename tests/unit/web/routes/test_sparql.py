@@ -4,6 +4,7 @@ import html
 import json
 import re
 import time
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -12,6 +13,7 @@ from fastapi.testclient import TestClient
 from pyoxigraph import RdfFormat, parse
 
 from helpers.projects import ROOT
+from kgpub.errors import Overloaded, QueryTimeout, WorkerFailed
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 ASK = "ASK { ?s a <http://purl.org/linked-data/cube#Observation> }"
@@ -297,3 +299,46 @@ def test_every_get_answer_has_an_etag_and_304(client: TestClient, path: str) -> 
     etag = client.get(path, headers=accept).headers["etag"]
     again = client.get(path, headers={"If-None-Match": etag, **accept})
     assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
+
+
+class RefusingBackend:
+    """A backend that refuses every query the way admission control and the pool do."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    async def start(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    async def run(self, job: object, *, timeout: float, client: str = "") -> object:
+        raise self.error
+
+    def health(self) -> object:
+        from kgpub.query.backends.base import BackendHealth
+
+        return BackendHealth(True, {"live": 1})
+
+
+@pytest.mark.parametrize(("error", "headers"), [
+    (Overloaded("the queue is full", retry_after=3), {"retry-after": "3"}),
+    (QueryTimeout("too slow", retry_after=1, timeout=2.5), {"retry-after": "1", "x-query-timeout": "2.5"}),
+    (WorkerFailed("it died", retry_after=1), {"retry-after": "1"}),
+])
+def test_a_503_says_when_to_retry_and_which_time_limit_applied(tmp_path: Path, error: Exception,
+                                                               headers: dict[str, str]) -> None:
+    """Issue 11, finding 8: 503 answers carried neither Retry-After nor X-Query-Timeout."""
+    from helpers.sites import release
+    from kgpub.settings import Settings
+    from kgpub.site import Site
+    from kgpub.web.app import create_app
+
+    rel = release(tmp_path / "releases", "ex")
+    site = Site(Settings.load(env={}, project=tmp_path), rel, backend=lambda _s, _r: RefusingBackend(error))
+    with TestClient(create_app(site)) as test_client:
+        r = test_client.get("/sparql", params={"query": ASK}, headers={"Origin": "https://example.org"})
+    assert r.status_code == 503 and r.json()["error"]["code"] == error.code  # type: ignore[attr-defined]
+    assert {k: r.headers.get(k) for k in headers} == headers
+    assert "retry-after" in r.headers["access-control-expose-headers"].lower()
