@@ -134,7 +134,8 @@ class Site:
         self._started_at = time.time()
         self.swaps = 0
         self.reload_problem: str | None = None  # why the releases folder's newest release is not the one served
-        self._refused: Path | None = None  # the release folder that problem is about (not retried until it changes)
+        self._refused: tuple[Path, int] | None = None  # the folder (and inode) that problem is about: not retried
+        # until it changes (a build that writes a damaged release again puts a new folder at the same path)
         self._reloading = asyncio.Lock()
         self._watcher: asyncio.Task[None] | None = None
 
@@ -183,15 +184,16 @@ class Site:
         async with self._reloading:
             try:
                 target = link.resolve(strict=True)
+                folder = (target, target.stat().st_ino)
             except OSError:
                 return False  # no `current` (yet, or any more): keep serving what is served
-            if target == self.release.path or target == self._refused or self._closing:
+            if target == self.release.path or folder == self._refused or self._closing:
                 return False
             try:
                 found = await asyncio.to_thread(open_release, target)  # verification reads every file
                 await self.swap(found)
             except KgpubError as e:
-                self.reload_problem, self._refused = f"{target}: {e.message}", target
+                self.reload_problem, self._refused = f"{target}: {e.message}", folder
                 log.error("not serving the new release: %s; still serving %s", self.reload_problem,
                           self.release.version)
                 return False

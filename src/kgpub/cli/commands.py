@@ -27,7 +27,7 @@ from kgpub.query.checks import QueryLimits
 from kgpub.query.execute import QueryContext, answer
 from kgpub.query.protocol import Chosen, FormatChoice, QueryJob
 from kgpub.rdf.formats import BY_NAME, DUMP_FORMATS, FORMATS, Kind
-from kgpub.release import history, layout
+from kgpub.release import history, layout, reader
 from kgpub.release.reader import Release, open_release
 from kgpub.settings import Settings
 
@@ -201,14 +201,13 @@ def serve_cmd(settings: Settings, **overrides: Any) -> None:
 
 
 def _release(settings: Settings) -> Release:
-    """The current release; builds one first when none exists."""
-    try:
+    """The current release; builds one first when none exists (a damaged one is refused, not built over)."""
+    if reader.exists(settings.releases_dir):
         return open_release(settings.releases_dir)
-    except ReleaseNotFound:
-        from kgpub.build.pipeline import build  # rdflib and pySHACL: loaded only when a build is needed
+    from kgpub.build.pipeline import build  # rdflib and pySHACL: loaded only when a build is needed
 
-        click.echo("No release yet: building one first.", err=True)
-        return build(settings).release
+    click.echo("No release yet: building one first.", err=True)
+    return build(settings).release
 
 
 def main() -> None:

@@ -1,7 +1,9 @@
 """Names inside a releases folder: every file and folder a release has, in one place.
 
 ``<releases>/<version>/`` is a release, never modified once written; ``<releases>/current``
-is a symlink to the one being served. Writing happens in ``<releases>/.building-*`` folders.
+is a symlink to the one being served. Writing happens in ``<releases>/.building-*`` folders
+(renamed into place when complete); a damaged release the build writes again is set aside as
+``<releases>/.damaged-*`` meanwhile. Neither is ever a release (:func:`is_temporary`).
 A release's canonical IRI is ``<base>releases/<version>/`` (:func:`release_iri`), where the
 web serves its files.
 """
@@ -23,6 +25,10 @@ CURRENT = "current"
 STORE = "store"
 DUMP_STEM = "dataset"
 BUILDING_PREFIX = ".building-"
+SET_ASIDE_PREFIX = ".damaged-"
+STORE_NOT_CONTENT = ("LOCK", "LOG")
+"""RocksDB's lock file and its informational log (also ``LOG.old.*``): in the store folder, but not what it
+holds, so not in the manifest's ``store_files``."""
 CHANGES = "changes.rdfp.gz"
 """What changed since the release ``current`` was when this one was written (the manifest's ``previous``;
 every quad added when it is null), as RDF Patch, gzip. Not part of the version: the same content is the
@@ -38,6 +44,16 @@ DUMP_URL_STEM = "dump"
 
 def dump_name(fmt: Format, *, gz: bool = False) -> str:
     return f"{DUMP_STEM}.{fmt.extension}{'.gz' if gz else ''}"
+
+
+def is_temporary(name: str) -> bool:
+    """A folder name a build uses while writing (or repairing): never a release, whatever it holds."""
+    return name.startswith((BUILDING_PREFIX, SET_ASIDE_PREFIX))
+
+
+def is_store_content(name: str) -> bool:
+    """Whether a file of the store folder is part of the store's content (recorded and checked)."""
+    return name not in STORE_NOT_CONTENT and not name.startswith("LOG.old.")
 
 
 def current_link(root: Path) -> Path:

@@ -57,6 +57,9 @@ class Manifest:
     files: dict[str, FileEntry] = field(default_factory=dict)
     previous: str | None = None  # the version changes.rdfp.gz is against: `current` when this one was written
     # (null: the first release, or one written before kgpub wrote changes); like built_at, not in the version
+    store_files: dict[str, FileEntry] | None = None  # the store's files (names inside store/) as written, once
+    # the store was closed: RocksDB's files differ between two writes of the same content, so, like built_at,
+    # not in the version; None: written by a kgpub that did not record them (the store is then only opened)
 
     REQUIRED: ClassVar[tuple[str, ...]] = ("version", "graphs", "default_graphs")
 
@@ -66,6 +69,8 @@ class Manifest:
             del data["validation"]
         if self.base_iri is None:
             del data["base_iri"]
+        if self.store_files is None:
+            del data["store_files"]
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
     @classmethod
@@ -94,6 +99,8 @@ class Manifest:
                 validation=ValidationSummary.from_dict(validation) if validation else None,
                 files={str(n): FileEntry(**f) for n, f in data.get("files", {}).items()},
                 previous=None if data.get("previous") is None else str(data["previous"]),
+                store_files=None if data.get("store_files") is None else {
+                    str(n): FileEntry(**f) for n, f in data["store_files"].items()},
             )
         except (TypeError, ValueError, AttributeError) as e:
             raise ReleaseNotFound(f"{where}: not a release manifest ({e})") from None

@@ -34,9 +34,11 @@ class BuildOutcome:
 
 
 def record(releases_dir: Path, outcome: BuildOutcome) -> None:
-    """Write ``outcome`` for the releases folder (best effort: the build's own result is what counts)."""
+    """Write ``outcome`` for the releases folder (best effort: the build's own result is what counts). A folder
+    that does not exist is not made: a failed first build publishes nothing, and no server can watch it yet."""
+    if not releases_dir.is_dir():
+        return
     try:
-        releases_dir.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".last-build-", dir=releases_dir)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump({k: v for k, v in asdict(outcome).items() if v is not None}, f, ensure_ascii=False)

@@ -1,7 +1,10 @@
 """Open an immutable release: what the server, its query workers and the CLI read.
 
 This module imports only what opening needs (no hashing, gzip or temp folders), so a
-worker that opens a release stays small.
+worker that opens a release stays small. :func:`open_release` (the CLI, the server) checks the
+release with :mod:`kgpub.release.verify`, imported then; a worker opens the folder it is given
+with :class:`Release` and is not hashing anything, but a store pyoxigraph cannot open is a
+:class:`~kgpub.errors.ReleaseNotFound` naming it wherever it is opened (:meth:`Release.open_store`).
 """
 
 from __future__ import annotations
@@ -46,7 +49,17 @@ class Release:
         return datetime.fromisoformat(self.manifest.built_at.replace("Z", "+00:00")).astimezone(UTC)
 
     def open_store(self) -> Store:
-        return Store.read_only(str(self.path / layout.STORE))
+        """The release's store, read-only. pyoxigraph's own errors on a damaged store (an OSError for a missing
+        file, a RuntimeError for RocksDB's "Corruption") become a ReleaseNotFound naming the store."""
+        where = self.path / layout.STORE
+        if not where.is_dir():
+            raise ReleaseNotFound(f"{self.path}: the release has no {layout.STORE}/ folder; "
+                                  "rebuild it with `kgpub build`")
+        try:
+            return Store.read_only(str(where))
+        except (OSError, RuntimeError) as e:
+            raise ReleaseNotFound(f"{where}: the store cannot be opened ({one_line(e)}); "
+                                  "rebuild the release with `kgpub build`") from None
 
     def file(self, name: str) -> Path:
         """A file of the release by its name in the manifest (``validation.txt``, a dump...)."""
@@ -94,11 +107,24 @@ class Release:
         return self.file("validation.txt").read_text(encoding="utf-8")
 
 
-def open_release(path: Path) -> Release:
-    """The release at ``path``: a release folder, or a releases folder (its ``current`` release)."""
-    target = path
-    if (target / layout.CURRENT).exists() and not (target / layout.MANIFEST).exists():
-        target = target / layout.CURRENT
+def one_line(error: BaseException) -> str:
+    """An error's text on one line (RocksDB's messages may span several)."""
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+def open_release(path: Path, *, check: bool = True) -> Release:
+    """The release at ``path``: a release folder, or a releases folder (its ``current`` release).
+
+    With ``check`` (what the CLI and the server open), the release is verified once per process
+    (:func:`kgpub.release.verify.verified`: every file's size and digest, the store's counts) and
+    a damaged one is refused with every problem found; without it (listing the kept releases)
+    only the manifest is read and the store folder looked for. A build's temporary folder is
+    never a release, even a complete one.
+    """
+    target = _target(path)
+    if layout.is_temporary(target.resolve().name):
+        raise ReleaseNotFound(f"{target}: a temporary folder of a build, not a release; "
+                              "open the releases folder or one of its releases")
     if not (target / layout.MANIFEST).is_file():
         raise ReleaseNotFound(f"{target}: no release here; run `kgpub build` first")
     release = Release(target.resolve())
@@ -106,4 +132,21 @@ def open_release(path: Path) -> Release:
     if not (release.path / layout.STORE).is_dir():
         raise ReleaseNotFound(f"{release.path}: the release has no {layout.STORE}/ folder; "
                               "rebuild it with `kgpub build`")
+    if check:
+        from kgpub.release import verify  # hashing: not loaded by what only opens a release
+
+        verify.verified(release)
     return release
+
+
+def exists(path: Path) -> bool:
+    """Whether :func:`open_release` finds a release at ``path`` to open, intact or not: a command that builds
+    one when there is none (``kgpub query``, ``kgpub serve``) reports a damaged one instead of building."""
+    return (_target(path) / layout.MANIFEST).is_file()
+
+
+def _target(path: Path) -> Path:
+    """The folder a release is looked for in: ``path``, or its ``current`` when it is a releases folder."""
+    if (path / layout.CURRENT).exists() and not (path / layout.MANIFEST).exists():
+        return path / layout.CURRENT
+    return path

@@ -13,31 +13,50 @@ the content: the manifest (its ``built_at`` and ``previous``) and the changes fi
 ``changes.rdfp.gz`` (:mod:`kgpub.release.diff`: RDF Patch against the release ``current``
 pointed to when this one was written, or from the empty dataset when there was none). So the
 same sources give the same version whatever the history, and a reused release keeps the
-changes it was first written with.
+changes it was first written with. Nor are the store's files (the manifest's ``store_files``):
+RocksDB does not write the same bytes twice for the same content.
+
+Faults never leave a release to serve that is not complete. Everything is written, synced
+and hashed in a ``.building-*`` folder, which this build holds locked, and is renamed into
+place only when complete; ``current`` is switched last, by an atomic rename of a symlink. A
+write that fails (a full disk, a read-only releases folder) removes the temporary folder and
+raises an :class:`~kgpub.errors.InputError` naming the path and the cause, with ``current``
+as it was. A build that is killed leaves at most its temporary folder, which no reader takes
+for a release (:func:`kgpub.release.layout.is_temporary`) and the next build removes once no
+build holds it. A release about to be reused is verified first: a damaged one is written
+again (the same sources give the same files) and only then is the damaged folder removed.
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import gzip
 import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pyoxigraph import BlankNode, CanonicalizationAlgorithm, Dataset, DefaultGraph, NamedNode, Quad, Store, Triple
 
 from kgpub import __version__
-from kgpub.errors import ReleaseNotFound
+from kgpub.errors import InputError, ReleaseNotFound
 from kgpub.rdf import jsonld
 from kgpub.rdf.formats import BY_NAME, DUMP_FORMATS
 from kgpub.rdf.serialize import serialize
-from kgpub.release import diff, layout
+from kgpub.release import diff, layout, verify
 from kgpub.release.manifest import FileEntry, Manifest, SourceEntry, ValidationSummary
 from kgpub.release.reader import Release
+
+STALE_AFTER_S = 5.0
+"""A build's temporary folder or link left this long, and held by no build, is a killed build's: the next build
+removes it. (A folder is locked within microseconds of being made; the delay covers that instant.)"""
 
 
 @dataclass(frozen=True)
@@ -87,16 +106,50 @@ def graph_file(graph: str, format_name: str, *, prefixes: dict[str, str] | None 
 
 
 def write(draft: Draft, root: Path) -> Release:
-    """Write ``draft`` as a release under ``root`` (or reuse the identical one) and make it current."""
+    """Write ``draft`` as a release under ``root`` (or reuse the identical one) and make it current.
+
+    An OSError while writing (no space left, a read-only folder) is an InputError naming the path and
+    the cause; what ``current`` pointed to is then untouched and no temporary folder is left.
+    """
     version, content, files = _render(draft)
+    _clean_stale(root)
     final = root / version
-    reused = (final / layout.MANIFEST).is_file()
+    exists = (final / layout.MANIFEST).is_file()
+    reused = exists and _intact(final)
     if not reused:
         previous = _previous(root)
         files = {**files, layout.CHANGES: _changes(previous, version, draft.base_iri, content)}
-        _write_folder(root, final, content, files, _manifest(version, draft, content, files, previous))
-    _point_current(root, version)
+        try:
+            _write_folder(root, final, content, files, _manifest(version, draft, content, files, previous),
+                          replacing=exists)
+        except OSError as e:
+            raise _unwritable(root, f"cannot write release {version}", e, "nothing was published") from e
+    try:
+        _point_current(root, version)
+    except OSError as e:
+        raise _unwritable(root, f"release {version} is in place but `current` could not be switched to it", e,
+                          "") from e
     return Release(final.resolve(), reused=reused)
+
+
+def _intact(folder: Path) -> bool:
+    """Whether the release already at ``folder`` can be reused: it verifies, hashes included."""
+    try:
+        verify.verify(Release(folder))
+    except ReleaseNotFound:
+        return False
+    return True
+
+
+def _unwritable(root: Path, what: str, error: OSError, outcome: str) -> InputError:
+    """The error of a failed write: where, why, and that the release being served is still the one it was."""
+    cause = error.strerror or str(error)
+    where = f": {error.filename}" if error.filename else ""
+    try:
+        current = f"{os.readlink(layout.current_link(root))} is still current"
+    except OSError:
+        current = "there is still no current release"
+    return InputError(f"{root}: {what} ({cause}{where}); {', '.join(filter(None, (outcome, current)))}")
 
 
 def _render(draft: Draft) -> tuple[str, Canonical, dict[str, bytes]]:
@@ -136,10 +189,12 @@ def _previous(root: Path) -> Release | None:
         return None
     release = Release(link.resolve())
     try:
-        _ = release.manifest
+        entry = release.manifest.files.get(diff.DUMP)
     except ReleaseNotFound:
         return None
-    return release if release.file(diff.DUMP).is_file() else None
+    if entry is None:
+        return release if release.file(diff.DUMP).is_file() else None
+    return release if verify.file_problem(release.path, diff.DUMP, entry) is None else None  # a damaged dump: no
 
 
 def _changes(previous: Release | None, version: str, base_iri: str | None, content: Canonical) -> bytes:
@@ -169,37 +224,160 @@ def _manifest(version: str, draft: Draft, content: Canonical, files: dict[str, b
     )
 
 
-def _write_folder(root: Path, final: Path, content: Canonical, files: dict[str, bytes], manifest: Manifest) -> None:
+def _write_folder(root: Path, final: Path, content: Canonical, files: dict[str, bytes], manifest: Manifest, *,
+                  replacing: bool = False) -> None:
     """Write the release folder; the store also holds the knowledge graph as its default graph.
 
     Queries without a dataset then read one graph instead of a union of named graphs (25-40%
-    faster on aggregates); the named graphs, and so ``GRAPH`` queries, are unchanged.
+    faster on aggregates); the named graphs, and so ``GRAPH`` queries, are unchanged. Every file
+    is synced before the folder is renamed into place, so ``current`` never points to a release
+    whose bytes are still only in memory. ``replacing``: ``final`` is a damaged copy of this
+    release, set aside when the new one is complete and removed once it is in place.
     """
     root.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=layout.BUILDING_PREFIX, dir=root))
-    tmp.chmod(0o755)
+    tmp = Path(tempfile.mkdtemp(prefix=f"{layout.BUILDING_PREFIX}{os.getpid()}-", dir=root))
+    aside = root / f"{layout.SET_ASIDE_PREFIX}{final.name}-{os.getpid()}"
     try:
-        store = Store(str(tmp / layout.STORE))
-        store.bulk_extend(content.quads)
-        store.bulk_extend(Quad(t.subject, t.predicate, t.object, DefaultGraph()) for t in content.knowledge_graph)
-        store.flush()
-        store.optimize()
-        del store
-        for name, data in files.items():
-            (tmp / name).write_bytes(data)
-        (tmp / layout.MANIFEST).write_text(manifest.to_json(), encoding="utf-8")
-        try:
-            os.rename(tmp, final)
-        except OSError:
-            if not (final / layout.MANIFEST).is_file():  # not a concurrent identical build: a real error
-                raise
+        with _held(tmp, wait=True):
+            tmp.chmod(0o755)
+            _write_store(tmp / layout.STORE, content)
+            for name, data in files.items():
+                _write_file(tmp / name, data)
+            manifest = replace(manifest, store_files=_store_files(tmp / layout.STORE))
+            _write_file(tmp / layout.MANIFEST, manifest.to_json().encode("utf-8"))
+            _sync(tmp)
+            if replacing:
+                _set_aside(final, aside)
+            try:
+                os.rename(tmp, final)
+            except OSError:
+                if not (final / layout.MANIFEST).is_file():  # not a concurrent identical build: a real error
+                    if replacing and aside.exists() and not final.exists():
+                        os.rename(aside, final)  # as it was
+                    raise
+            with suppress(OSError):  # the release is in place: making the rename durable is the disk's best
+                _sync(root)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(aside, ignore_errors=True)
+
+
+def _write_store(folder: Path, content: Canonical) -> None:
+    """The store, closed when this returns (its files are final: they are hashed next)."""
+    store = Store(str(folder))
+    store.bulk_extend(content.quads)
+    store.bulk_extend(Quad(t.subject, t.predicate, t.object, DefaultGraph()) for t in content.knowledge_graph)
+    store.flush()
+    store.optimize()
+    del store
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    with _naming(path), path.open("wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+@contextmanager
+def _naming(path: Path) -> Iterator[None]:
+    """OSErrors of writes and syncs name no file (``open`` does): give them ``path``, for the message."""
+    try:
+        yield
+    except OSError as e:
+        if e.filename is None and e.errno is not None:
+            raise OSError(e.errno, e.strerror, str(path)) from e
+        raise
+
+
+def _store_files(folder: Path) -> dict[str, FileEntry]:
+    """The closed store's files as the manifest lists them (synced as they are read: RocksDB may not have)."""
+    found = {}
+    for path in sorted(folder.iterdir()):
+        if path.is_file() and not path.is_symlink() and layout.is_store_content(path.name):
+            with _naming(path), path.open("rb") as f:
+                digest = hashlib.file_digest(f, "sha256").hexdigest()
+                os.fsync(f.fileno())
+            found[path.name] = FileEntry(sha256=digest, bytes=path.stat().st_size)
+    return found
+
+
+def _sync(folder: Path) -> None:
+    """Make a folder's entries durable (the files in it are synced as they are written)."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        with _naming(folder):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _set_aside(final: Path, aside: Path) -> None:
+    """Move a damaged release out of the way of its rewrite (gone already: a concurrent build did it)."""
+    with suppress(FileNotFoundError):
+        os.rename(final, aside)
+
+
+@contextmanager
+def _held(folder: Path, *, wait: bool) -> Iterator[bool]:
+    """Hold ``folder`` locked (``flock`` on the folder itself): a build holds its temporary folder while it
+    writes, so another build can tell a live build's folder from a killed one's (the kernel drops the lock of a
+    killed process). Yields whether it got the lock (without ``wait``, another build may have it)."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except OSError as e:
+            if wait or e.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)
+
+
+def _clean_stale(root: Path) -> None:
+    """Remove what killed builds left in ``root``: temporary folders no build holds, temporary links and set-aside
+    folders, once :data:`STALE_AFTER_S` old. Best effort: a leftover that cannot be removed stays (it is never
+    taken for a release) and does not fail this build."""
+    now = time.time()
+    try:
+        entries = list(root.iterdir())
+    except OSError:  # no releases folder yet, or one that cannot be listed: nothing to clean
+        return
+    for entry in entries:
+        name = entry.name
+        if not (layout.is_temporary(name) or name.startswith(f".{layout.CURRENT}-")):
+            continue
+        try:
+            if now - entry.lstat().st_mtime < STALE_AFTER_S:
+                continue
+            if entry.is_symlink() or not entry.is_dir():
+                entry.unlink()
+            elif name.startswith(layout.BUILDING_PREFIX):
+                with _held(entry, wait=False) as free:
+                    if free:
+                        shutil.rmtree(entry)
+            else:
+                shutil.rmtree(entry)
+        except OSError:
+            continue
 
 
 def _point_current(root: Path, version: str) -> None:
+    """Switch ``current`` to ``version`` atomically (nothing to do when it points there already)."""
     link = layout.current_link(root)
+    with suppress(OSError):
+        if os.readlink(link) == version:
+            return
     tmp = root / f".{layout.CURRENT}-{os.getpid()}"
     tmp.unlink(missing_ok=True)
-    os.symlink(version, tmp)
-    os.replace(tmp, link)
+    try:
+        os.symlink(version, tmp)
+        os.replace(tmp, link)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        raise
+    with suppress(OSError):  # switched already: an error here must not say it was not
+        _sync(root)
