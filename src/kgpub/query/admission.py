@@ -8,10 +8,13 @@ A few heavy queries must not deny service to everyone. So:
 - **fair shares**: when a worker frees, it goes to the waiting client with the fewest queries running (ties:
   the one that has waited longest), so a client that floods the endpoint is served in turn with the others;
 - **no client holds every worker** unless it has shown its queries are cheap: a client may always take a free
-  worker when it has nothing running, and may take the *last* free worker only when its recent queries were
-  fast (an average under ``cheap`` seconds) and none of its running queries has run longer than that. A
-  newcomer's simple query therefore finds a worker while another client's heavy ones run; a busy client of
-  cheap queries (a benchmark, a crawler) still uses all workers.
+  worker when it has nothing running, and may hold all but one of the workers; the last one only when its
+  recent queries were fast (an average under ``cheap`` seconds) and none of its running queries has run longer
+  than that. A newcomer's simple query therefore finds a worker while another client's heavy ones run; a busy
+  client of cheap queries (a benchmark, a crawler) still uses all workers;
+- **no hopeless waiting**: a client whose queries take so long on average that this one could not start within
+  its time limit (its average times the queries ahead of it) is refused at once, with ``Retry-After``, rather
+  than queued to time out.
 
 Pure asyncio and bookkeeping: the pool (:mod:`kgpub.query.backends.pool`) gives it the workers as opaque slots.
 """
@@ -84,6 +87,12 @@ class Admission(Generic[T]):
             self._forget(client)
             raise Overloaded(f"{self.queued} queries are waiting for a worker, the limit (KGPUB_QUEUE_LIMIT); "
                              "retry later", retry_after=retry_after)
+        ahead = len(state.waiting) + len(state.running)
+        if state.average is not None and state.running and state.average * ahead > timeout:
+            self.rejected += 1
+            raise Overloaded(f"this client's queries take {state.average:.1f} s on average and {ahead} of them are "
+                             f"ahead of this one: it could not start within its {timeout:g} s time limit; retry "
+                             "later", retry_after=self._retry_after(state, retry_after))
         future: asyncio.Future[object] = asyncio.get_running_loop().create_future()
         state.waiting.append(future)
         self._dispatch()
@@ -143,7 +152,7 @@ class Admission(Generic[T]):
     def _eligible(self, state: _Client, now: float) -> bool:
         if not state.running:
             return True
-        if len(self._idle) > 1:
+        if len(state.running) + 1 < len(self._idle) + self.running:  # it would still leave a worker to the others
             return True
         proven_cheap = state.average is not None and state.average < self.cheap
         return proven_cheap and all(now - started < self.cheap for started in state.running.values())

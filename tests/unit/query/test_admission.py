@@ -159,3 +159,38 @@ def test_a_slot_that_is_gone_is_never_granted() -> None:
         assert a.idle == 0
 
     run(scenario())
+
+
+def test_a_client_never_takes_the_last_worker_even_when_others_have_just_freed_theirs() -> None:
+    """The soak's finding: a runaway every 5 s from one address took both workers whenever both were free."""
+    async def scenario() -> None:
+        a = admission(2)
+        runaway = await a.acquire("runaway", 5)
+        other = await a.acquire("other", 1)
+        a.release(other, seconds=0.001)  # the other client's worker is free again; the runaway holds its own
+        second = await pending(a, "runaway")
+        await settle()
+        assert not second.done() and a.idle == 1
+        a.release(runaway, seconds=10.0)
+        await settle()
+        assert second.done()
+        a.release(second.result(), seconds=10.0)
+
+    run(scenario())
+
+
+def test_a_query_that_could_not_start_in_time_is_refused_at_once() -> None:
+    async def scenario() -> None:
+        a = admission(2)
+        warm = await a.acquire("slow", 5)
+        a.release(warm, seconds=3.0)  # its queries take 3 s
+        held = await a.acquire("slow", 5)
+        queued = await pending(a, "slow", timeout=5)  # one ahead: 3 s < 5 s, it may wait
+        with pytest.raises(Overloaded, match="could not start within its 5 s time limit") as refused:
+            await a.acquire("slow", 5)  # two ahead: 6 s > 5 s
+        assert int(refused.value.headers()["Retry-After"]) >= 3
+        queued.cancel()
+        await asyncio.gather(queued, return_exceptions=True)
+        a.release(held, seconds=3.0)
+
+    run(scenario())
