@@ -89,3 +89,30 @@ def test_refusals_are_quick(server: Server) -> None:
 
 def test_the_server_log_has_no_traceback(server: Server, tmp_path: Path) -> None:
     assert "Traceback" not in server.stderr()
+
+
+def test_a_query_whose_client_hangs_up_leaves_the_queue_at_once(server: Server) -> None:
+    """The soak's finding: a waiting query whose client had gone kept its place until its time limit."""
+    import socket
+    from urllib.parse import quote
+
+    server.wait_for_full_pool(deadline=20)
+    request = (f"GET /sparql?query={quote(HEAVY)}&x={{}} HTTP/1.1\r\nHost: x\r\n"
+               "Accept: application/sparql-results+json\r\n\r\n")
+    sockets = []
+    for i in range(4):  # one runs, three wait: the client may not take the last worker
+        s = socket.create_connection(("127.0.0.1", server.port), timeout=5, source_address=("127.0.0.5", 0))
+        s.sendall(request.format(i).encode())
+        sockets.append(s)
+    end = time.monotonic() + 2
+    while server.workers()["queued"] < 3 and time.monotonic() < end:
+        time.sleep(0.02)
+    assert server.workers()["queued"] == 3
+    for s in sockets[1:]:
+        s.close()
+    hung_up = time.monotonic()
+    while server.workers()["queued"] and time.monotonic() < hung_up + 2:
+        time.sleep(0.02)
+    assert server.workers()["queued"] == 0 and time.monotonic() - hung_up < 1.0  # not the 3 s time limit
+    sockets[0].close()
+    server.wait_for_full_pool(deadline=20)

@@ -96,11 +96,19 @@ class QueryService:
             raise InputError(f"timeout={requested:g}: must be a positive number of seconds")
         return min(requested, limit)
 
+    def cached(self, prepared: PreparedQuery) -> Answer | None:
+        """The answer if the cache holds it (no waiting, no backend)."""
+        return self.cache.get(prepared.key)
+
     async def answer(self, prepared: PreparedQuery, *, client: str = "") -> Answer:
         """The answer, from the cache or the backend (``client``: whose share of the backend it uses)."""
         cached = self.cache.get(prepared.key)
         if cached is not None:
             return cached
+        return await self.run(prepared, client=client)
+
+    async def run(self, prepared: PreparedQuery, *, client: str = "") -> Answer:
+        """The backend's answer (kept in the cache), whatever the cache holds."""
         found = await self.backend.run(prepared.job, timeout=prepared.timeout, client=client)
         self.cache.put(prepared.key, found)
         return found
