@@ -25,6 +25,7 @@ from kgpub.site import Site
 from kgpub.web import access_log, conditional, errors
 from kgpub.web.conditional import ETagMiddleware
 from kgpub.web.metrics import Metrics, RequestObserver, Routes
+from kgpub.web.replay import Replay
 from kgpub.web.routes import (
     charts,
     context,
@@ -57,7 +58,10 @@ def create_app(site: Site) -> FastAPI:
 
     app = FastAPI(title="kgpub", version=__version__, lifespan=lifespan,
                   description="Read-only SPARQL 1.1 endpoint and Linked Data over an immutable release.",
-                  docs_url=None, redoc_url=None)  # /docs is routes/docs (self-hosted); ReDoc is not served
+                  docs_url=None, redoc_url=None,  # /docs is routes/docs (self-hosted); ReDoc is not served
+                  # FastAPI's OpenTelemetry hooks asked the tracer provider on every request (6 % of a cached answer);
+                  # /metrics and the access log are ours
+                  telemetry={"tracing": False, "metrics": False, "logs": False})
     app.state.site = site
     app.state.metrics = Metrics(site)
     for router in ROUTERS:
@@ -74,6 +78,8 @@ def create_app(site: Site) -> FastAPI:
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_credentials=False,
                        allow_methods=["GET", "HEAD", "POST", "OPTIONS"], allow_headers=["*"],
                        expose_headers=EXPOSED_HEADERS, max_age=86400)
+    app.state.replay = Replay(None, version=lambda: site.release.version, skip=(*STORED_FILES, *VOLATILE))
+    app.add_middleware(_Replaying, replay=app.state.replay)  # inside the observer: a replayed answer is logged too
     access_log.configure(site.settings)
     routes = Routes([*app.router.routes, *(route for router in ROUTERS for route in router.routes)])
     app.add_middleware(RequestObserver, metrics=app.state.metrics, routes=routes, log=site.settings.access_log)
@@ -87,6 +93,18 @@ ROUTERS = (sparql.router, resources.router,  # the most requested first: routing
 
 STORED_FILES = ("/" + dumps.URL_STEM, "/releases/", "/changes.", tables.PREFIX)
 """Paths answered with a release file as stored (strong ETag = its SHA-256, Range): never compressed again."""
+VOLATILE = ("/healthz", "/readyz", "/metrics")  # answers that change while a release is served: never replayed
+
+
+class _Replaying:
+    """Starlette builds middleware from a class and options: this puts the app's one :class:`Replay` in the stack."""
+
+    def __init__(self, app: Any, *, replay: Replay) -> None:
+        replay.app = app
+        self.replay = replay
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.replay(scope, receive, send)
 
 
 class FilesUncompressed(GZipMiddleware):

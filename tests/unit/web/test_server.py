@@ -399,3 +399,42 @@ def test_connections_beyond_max_connections_are_503(tmp_path: Path) -> None:
         time.sleep(0.2)
         second.sendall(head("/again"))
         assert Reader(second).answer().status == 200
+
+
+def test_the_writes_of_one_turn_go_out_as_one() -> None:
+    """uvicorn writes an answer's head and body apart: two sends per answer, the largest cost of a cached one."""
+    import asyncio
+
+    from kgpub.web.server import _Coalescing
+
+    class Transport:
+        def __init__(self) -> None:
+            self.writes: list[bytes] = []
+            self.closed = False
+
+        def write(self, data: bytes) -> None:
+            self.writes.append(data)
+
+        def is_closing(self) -> bool:
+            return self.closed
+
+        def close(self) -> None:
+            self.closed = True
+
+        def get_extra_info(self, name: str) -> str:
+            return f"info {name}"
+
+    async def scenario() -> None:
+        real = Transport()
+        t = _Coalescing(real, asyncio.get_running_loop())  # type: ignore[arg-type]
+        t.write(b"HTTP/1.1 200 OK\r\n\r\n")
+        t.write(b"body")
+        assert real.writes == []
+        await asyncio.sleep(0)
+        assert real.writes == [b"HTTP/1.1 200 OK\r\n\r\nbody"]
+        t.write(b"last")
+        t.close()  # what is gathered goes out before the close
+        assert real.writes[-1] == b"last" and real.closed
+        assert t.get_extra_info("peername") == "info peername"
+
+    asyncio.run(scenario())
