@@ -8,7 +8,7 @@ from kgpub.query.protocol import Answer
 
 
 class AnswerCache:
-    def __init__(self, limit_bytes: int = 8 * 1024 * 1024) -> None:
+    def __init__(self, limit_bytes: int = 4 * 1024 * 1024) -> None:
         self._items: OrderedDict[str, Answer] = OrderedDict()
         self._bytes, self.limit = 0, limit_bytes
         self.hits = self.misses = 0  # for /metrics

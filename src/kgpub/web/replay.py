@@ -26,7 +26,7 @@ from typing import Any
 IGNORED = frozenset({b"user-agent", b"connection", b"keep-alive", b"x-forwarded-for", b"x-real-ip", b"referer",
                      b"traceparent", b"tracestate", b"x-request-id", b"dnt", b"priority", b"te"})
 ENTRY_LIMIT = 256 * 1024
-TOTAL_LIMIT = 8 * 1024 * 1024
+TOTAL_LIMIT = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True)
