@@ -254,7 +254,8 @@ def test_loading_with_env_never_reads_the_process_environment(tmp_path: Path) ->
     assert failed.returncode != 0 and "InputError" in failed.stderr
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("1", True), ("TRUE", True), ("yes", True), ("off", False), ("0", False)])
+@pytest.mark.parametrize(("raw", "expected"),
+                         [("1", True), ("TRUE", True), ("yes", True), ("off", False), ("0", False)])
 def test_a_boolean_variable_reads_the_usual_spellings(raw: str, expected: bool) -> None:
     assert Settings.load(env={"KGPUB_ACCESS_LOG": raw}).access_log is expected
 
