@@ -79,6 +79,7 @@ def create_app(site: Site) -> FastAPI:
                        allow_methods=["GET", "HEAD", "POST", "OPTIONS"], allow_headers=["*"],
                        expose_headers=EXPOSED_HEADERS, max_age=86400)
     app.state.replay = Replay(None, version=lambda: site.release.version, skip=(*STORED_FILES, *VOLATILE))
+    app.state.metrics.watch_replay(app.state.replay)
     app.add_middleware(_Replaying, replay=app.state.replay)  # inside the observer: a replayed answer is logged too
     access_log.configure(site.settings)
     routes = Routes([*app.router.routes, *(route for router in ROUTERS for route in router.routes)])

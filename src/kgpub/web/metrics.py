@@ -73,6 +73,24 @@ class Routes:
         return str(self.template(path))
 
 
+class ReplayCollector:
+    """The remembered whole answers (web/replay): repeated GETs answered without running the application."""
+
+    def __init__(self, replay: Any) -> None:
+        self.replay = replay
+
+    def describe(self) -> Iterable[Metric]:
+        return []
+
+    def collect(self) -> Iterator[Metric]:
+        r = self.replay
+        yield CounterMetricFamily("kgpub_replay_hits", "GETs answered by replaying a remembered answer", value=r.hits)
+        yield CounterMetricFamily("kgpub_replay_misses", "GETs the replay did not hold (the application answered)",
+                                  value=r.misses)
+        yield GaugeMetricFamily("kgpub_replay_entries", "Answers remembered whole", value=len(r))
+        yield GaugeMetricFamily("kgpub_replay_bytes", "Bytes of the answers remembered whole", value=r.bytes)
+
+
 class Metrics:
     """The app's registry: request counts and latencies, the site's state, the process's own numbers."""
 
@@ -87,6 +105,10 @@ class Metrics:
         ProcessCollector(registry=self.registry)
         self._counters: dict[tuple[str, str, int], Any] = {}  # labelled children, looked up once each
         self._histograms: dict[str, Any] = {}
+
+    def watch_replay(self, replay: Any) -> None:
+        """Report the app's replay of remembered answers too."""
+        self.registry.register(ReplayCollector(replay))
 
     def observe(self, route: str, method: str, status: int, seconds: float) -> None:
         key = (route, method if method in METHODS else OTHER, status)

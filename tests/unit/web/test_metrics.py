@@ -104,18 +104,29 @@ def test_the_worker_pool_cache_and_release_are_there(client: TestClient, site: S
 
 
 def test_the_cache_hit_counter_rises_on_a_repeated_query(client: TestClient) -> None:
-    query = {"query": "ASK { ?s ?p ?o }"}
+    query = {"query": "ASK { ?s ?p ?o }"}  # POSTed: a repeated GET is replayed whole before the cache is asked
     before = scrape(client)
-    assert client.get("/sparql", params=query).json()["boolean"] is True
+    assert client.post("/sparql", data=query).json()["boolean"] is True
     once = scrape(client)
-    assert client.get("/sparql", params=query).json()["boolean"] is True
+    assert client.post("/sparql", data=query).json()["boolean"] is True
     twice = scrape(client)
     hits, misses = "kgpub_answer_cache_hits_total", "kgpub_answer_cache_misses_total"
     assert value(once, misses) == (value(before, misses) or 0) + 1 and value(once, hits) == value(before, hits)
     assert value(twice, hits) == (value(once, hits) or 0) + 1 and value(twice, misses) == value(once, misses)
     assert value(twice, "kgpub_answer_cache_entries") == 1
     assert (value(twice, "kgpub_answer_cache_bytes") or 0) > 0
-    assert requests(twice, "/sparql", 200) == 2
+    assert requests(twice, "/sparql", 200, method="POST") == 2
+
+
+def test_a_replayed_answer_is_counted_and_logged_as_a_request(client: TestClient) -> None:
+    query = {"query": "ASK { ?s ?p ?o . FILTER(true) }"}
+    before = scrape(client)
+    for _ in range(3):
+        assert client.get("/sparql", params=query).json()["boolean"] is True
+    after = scrape(client)
+    assert value(after, "kgpub_replay_hits_total") == (value(before, "kgpub_replay_hits_total") or 0) + 2
+    assert (value(after, "kgpub_replay_entries") or 0) >= 1
+    assert requests(after, "/sparql", 200) - (requests(before, "/sparql", 200) or 0) == 3
 
 
 def test_metrics_answer_the_text_format_never_stored_and_documented(client: TestClient) -> None:
