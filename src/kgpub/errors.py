@@ -165,6 +165,20 @@ class RequestTimeout(KgpubError):
     code = "request_timeout"
 
 
+class RangeNotSatisfiable(KgpubError):
+    """A Range on a release file that no part of the file can satisfy (the answer names the file's size)."""
+
+    status = 416
+    code = "range_not_satisfiable"
+
+    def __init__(self, message: str, *, size: int) -> None:
+        super().__init__(message)
+        self.size = size
+
+    def headers(self) -> dict[str, str]:
+        return {"Content-Range": f"bytes */{getattr(self, 'size', 0)}"}
+
+
 class UnsupportedMediaType(KgpubError):
     """A POST whose Content-Type is not one the SPARQL Protocol defines for queries."""
 

@@ -50,8 +50,9 @@ class Settings:
     """Queries one client (one address) may have waiting; beyond it that client's queries are refused (503)."""
     max_header_bytes: int = 65_536
     """Bytes of header fields per request (431 beyond)."""
-    max_request_line: int = 1_048_576
-    """Bytes of the request line (414 beyond): a GET may carry a query as long as a POST body may."""
+    max_request_line: int = 65_535
+    """Bytes of the request target (414 beyond); at most 65535, the longest the HTTP parser can read (a longer
+    query goes in a POST body, up to :attr:`max_body`)."""
     header_timeout: float = 10.0
     """Seconds a client has to send a request's headers (408 and the connection closed beyond)."""
     body_timeout: float = 30.0

@@ -60,6 +60,9 @@ def negotiate(accept: str | None, names: tuple[str, ...]) -> FormatChoice:
     return FormatChoice(results=chosen[Kind.RESULTS], rdf=chosen[Kind.RDF])
 
 
+MIN_TIMEOUT = 0.001  # seconds: a time limit no query can meet is the client's mistake (400), not a 503 to retry
+
+
 def _check_iri(parameter: str, value: str) -> None:
     """A graph parameter names a graph by its absolute IRI (RFC 3987); anything else is the client's mistake."""
     try:
@@ -92,8 +95,8 @@ class QueryService:
         limit = self.settings.query_timeout
         if requested is None:
             return limit
-        if not requested > 0:
-            raise InputError(f"timeout={requested:g}: must be a positive number of seconds")
+        if not requested >= MIN_TIMEOUT:
+            raise InputError(f"timeout={requested:g}: must be at least {MIN_TIMEOUT:g} s (a number of seconds)")
         return min(requested, limit)
 
     def cached(self, prepared: PreparedQuery) -> Answer | None:

@@ -93,10 +93,16 @@ def by_kind(kind: Kind) -> tuple[Format, ...]:
     return tuple(f for f in FORMATS if f.kind is kind)
 
 
+_BY_KEY: dict[str, Format] = {}
+for _f in FORMATS:  # the first format that has a key owns it, as a scan of FORMATS in order would find
+    for _key in (_f.name, _f.extension, *_f.media_types):
+        _BY_KEY.setdefault(_key, _f)
+
+
 def from_name(name: str) -> Format:
-    """Look a format up by short name, extension or media type (case-insensitive)."""
-    key = name.strip().lower()
-    for f in FORMATS:
-        if key in (f.name, f.extension, *f.media_types):
-            return f
-    raise KeyError(name)
+    """Look a format up by short name, extension or media type (case-insensitive); one dict look-up, as
+    a request may name thousands (``format=`` repeated)."""
+    try:
+        return _BY_KEY[name.strip().lower()]
+    except KeyError:
+        raise KeyError(name) from None

@@ -47,6 +47,9 @@ DATASET_PATH = "/" + layout.DATASET_PATH
 VOID_PATH = "/.well-known/void"
 RETIRED_FILE = "retired.json"
 RESOLVED = 1 << 16  # paths whose resolution is remembered
+REMEMBERED_PATH = 256
+"""Only paths up to this length are remembered (every IRI of the dataset is far shorter): a request target may be
+a megabyte long, and 65,536 of those would be gigabytes."""
 GRAPHS = {"/ontology": "ontology", "/shapes": "shapes", "/validation": "validation"}
 """Documents that are one named graph of the release (``<base>graph/<name>``) as it is."""
 
@@ -101,7 +104,7 @@ class Documents:
                 found = self._resolve(path)
             except (NotFound, Gone) as e:
                 found = e
-            if len(self._resolved) < RESOLVED:
+            if len(self._resolved) < RESOLVED and len(path) <= REMEMBERED_PATH:
                 self._resolved[path] = found
         if isinstance(found, Resource):
             return found
@@ -109,6 +112,8 @@ class Documents:
 
     def _resolve(self, path: str) -> Resource:
         iri = self.ns.iri(path)
+        if not _is_iri(iri):  # a decoded path with a space, a quote, U+FFFD...: no IRI of any dataset
+            raise NotFound(f"{iri[:200]!r} is not an IRI (the path has characters an IRI cannot hold)")
         if path in (DATASET_PATH, VOID_PATH):
             return Resource(path, self.dataset_iri, "dataset")
         if path == "/":  # the base itself (the ontology's foaf:homepage): the dataset description for machines
@@ -217,3 +222,11 @@ def _used(prefixes: dict[str, str], triples: Iterable[Triple]) -> dict[str, str]
 
 def _quote(iri: str) -> str:
     return quote(iri, safe="")
+
+
+def _is_iri(text: str) -> bool:
+    try:
+        NamedNode(text)
+    except ValueError:
+        return False
+    return True

@@ -70,6 +70,8 @@ class Routes:
         path, root = scope["path"], scope.get("root_path", "")
         if root and path.startswith(root):
             path = path[len(root):]
+        if len(path) > 256:  # a target may be 64 kB: thousands of those remembered would be hundreds of MB
+            return self._match(path)
         return str(self.template(path))
 
 

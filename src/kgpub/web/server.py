@@ -75,6 +75,9 @@ LINGER_BYTES = 1 << 20
 LINGER_SECONDS = 1.0
 """How long at most that reading goes on."""
 STARTUP_FAILURE = 3  # uvicorn's exit status when the server could not start (the port is taken, ...)
+HTTPTOOLS_MAX_URL = 65_535
+"""httptools (llhttp's URL parser) keeps offsets in 16 bits: a longer request target cannot be parsed at all, so the
+request-line limit is at most this (a longer query goes in a POST body)."""
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,8 @@ class Limits:
 
     @classmethod
     def of(cls, settings: Settings) -> Limits:
-        return cls(header_bytes=settings.max_header_bytes, request_line=settings.max_request_line,
+        return cls(header_bytes=settings.max_header_bytes,
+                   request_line=min(settings.max_request_line, HTTPTOOLS_MAX_URL),
                    header_timeout=settings.header_timeout, body_timeout=settings.body_timeout)
 
     def headers_too_large(self) -> HeadersTooLarge:

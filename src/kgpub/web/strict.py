@@ -9,7 +9,7 @@ A POST form body is checked the same way by ``routes/sparql.parse_form``.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import unquote_to_bytes
+from urllib.parse import unquote_to_bytes, urlsplit
 
 from starlette.requests import Request
 
@@ -34,6 +34,12 @@ def problem(query_string: bytes) -> str | None:
     return None
 
 
+LONG_TARGET = 4096
+"""Bytes of path and query string beyond which a request's URL is dropped from urllib's cache once answered:
+``urlsplit`` remembers its last 128 results (Python 3.11+), and Starlette splits every request's URL, so 128
+targets of 64 kB were kept, in several copies each (about 30 MB)."""
+
+
 class StrictQueryString:
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -47,3 +53,6 @@ class StrictQueryString:
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+        if scope["type"] == "http" and len(scope.get("raw_path", b"")) + len(scope.get("query_string", b"")) > \
+                LONG_TARGET:
+            urlsplit.cache_clear()  # type: ignore[attr-defined]

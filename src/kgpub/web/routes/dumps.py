@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import mmap
 import os
+import re
 from email.utils import format_datetime
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 
-from kgpub.errors import NotFound
+from kgpub.errors import NotFound, RangeNotSatisfiable
 from kgpub.metadata import releases as release_rdf
 from kgpub.metadata import tables
 from kgpub.rdf import formats, negotiate
@@ -83,9 +84,58 @@ def _file(request: Request, release: Release, name: str, cache: str) -> Response
     unchanged = conditional.not_modified(request, etag, headers, modified=modified)
     if unchanged is not None:
         return unchanged
-    if "range" in request.headers:  # Starlette answers Range (206, multipart, 416) and If-Range
-        return FileResponse(path, media_type=MEDIA_TYPES[name], headers=headers, stat_result=path.stat())
+    stat = path.stat()
+    if ranged(request.headers.get("range"), stat.st_size):  # Starlette answers Range (206, multipart), If-Range
+        if not satisfiable(request.headers["range"], stat.st_size) and _if_range_holds(request, etag):
+            raise RangeNotSatisfiable(f"Range {request.headers['range'][:100]!r}: {name} has {stat.st_size} bytes",
+                                      size=stat.st_size)
+        return FileResponse(path, media_type=MEDIA_TYPES[name], headers=headers, stat_result=stat)
     return MappedFile(path, media_type=MEDIA_TYPES[name], headers=headers)
+
+
+MAX_RANGES = 16
+"""Ranges one request may ask for; more is ignored (RFC 9110 §14.2: many small ranges are a denial of service)."""
+_POSITION = re.compile(r"[0-9]{1,19}")
+
+
+def ranged(header: str | None, size: int) -> bool:
+    """Whether to answer ``Range`` (with Starlette's 206 or 416) rather than ignore it and send the whole file.
+
+    RFC 9110 §14.2: a Range in a unit other than bytes, or that is not a valid ranges-specifier
+    (``bytes=5-1``, ``bytes=abc``), is ignored, not an error; Starlette would answer those 400. Only
+    a valid one reaches it: 206 for what can be satisfied, 416 when nothing can."""
+    if header is None:
+        return False
+    unit, equals, specs = header.partition("=")
+    if not equals or unit.strip().lower() != "bytes":
+        return False
+    parts = specs.split(",")
+    if len(parts) > MAX_RANGES:
+        return False
+    for part in parts:
+        first, dash, last = (p.strip() for p in part.strip().partition("-"))
+        if not dash or not (_POSITION.fullmatch(first) or first == "") or not (_POSITION.fullmatch(last) or last == ""):
+            return False
+        if first == "" and last == "":  # "-" alone
+            return False
+        if first and last and int(last) < int(first):
+            return False
+    return size > 0
+
+
+def satisfiable(header: str, size: int) -> bool:
+    """Whether some range of a valid ``bytes=`` header (see :func:`ranged`) falls within a file of ``size`` bytes."""
+    for part in header.partition("=")[2].split(","):
+        first, _, last = (p.strip() for p in part.strip().partition("-"))
+        if (first and int(first) < size) or (not first and last and int(last) > 0):
+            return True
+    return False
+
+
+def _if_range_holds(request: Request, etag: str) -> bool:
+    """No If-Range, or one naming this file: the Range applies (otherwise the whole file is sent, RFC 9110 §13.1.5)."""
+    wanted = request.headers.get("if-range")
+    return wanted is None or wanted.strip() == etag
 
 
 class MappedFile(Response):

@@ -29,11 +29,13 @@ def _json(request: Request, version: str, data: dict[str, object], status: int =
     return conditional.respond(request, response, conditional.validator(version, stable))
 
 
+@router.head("/healthz", include_in_schema=False)
 @router.get("/healthz", summary="Liveness: the process answers; the release served and how its backend is")
 async def healthz(request: Request, site: SiteDep) -> Response:
     return _json(request, site.release.version, site.liveness(), volatile=("uptime_s",))
 
 
+@router.head("/readyz", include_in_schema=False)
 @router.get("/readyz", summary="Readiness: 200 when queries can be answered now, else 503 with the reason",
             responses={503: {"description": "not ready (starting, shutting down, or no query worker running)"}})
 async def readyz(request: Request, site: SiteDep) -> Response:
@@ -44,6 +46,7 @@ async def readyz(request: Request, site: SiteDep) -> Response:
     return _json(request, site.release.version, data, 200 if ready.ready else 503)
 
 
+@router.head("/metrics", include_in_schema=False)
 @router.get("/metrics", summary="Prometheus metrics: requests by route and status, latency, query workers and "
             "queue, timeouts, refusals, worker restarts, answer cache, readiness",
             response_class=Response, responses={200: {"content": {CONTENT_TYPE_LATEST: {}},

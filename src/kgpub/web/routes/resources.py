@@ -95,13 +95,24 @@ def _format(request: Request, suffix: Format | None) -> tuple[Format, str]:
         return suffix, suffix.media_type
     if names:
         return pick(Kind.RDF, None, names, offered=DOCUMENT_FORMATS, what="this document")
-    return _by_accept(request.headers.get("accept"))
+    accept = request.headers.get("accept")
+    if accept is not None and len(accept) > REMEMBERED_ACCEPT:  # never a key of the cache: 512 of them could
+        return _negotiate(accept)  # hold as many 64 kB headers
+    return _by_accept(accept)
+
+
+REMEMBERED_ACCEPT = 1024
+"""Accept headers up to this length are remembered (a browser's is a few hundred characters)."""
+
+
+def _negotiate(accept: str | None) -> tuple[Format, str]:
+    return pick(Kind.RDF, accept, (), offered=DOCUMENT_FORMATS, what="this document")
 
 
 @lru_cache(maxsize=512)
 def _by_accept(accept: str | None) -> tuple[Format, str]:
     """Negotiation by ``Accept`` alone, remembered: clients send the same few headers again and again."""
-    return pick(Kind.RDF, accept, (), offered=DOCUMENT_FORMATS, what="this document")
+    return _negotiate(accept)
 
 
 def _etag(served: Served, resource: Resource, fmt: Format) -> str:
