@@ -22,8 +22,6 @@ from __future__ import annotations
 import itertools
 import re
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -36,7 +34,7 @@ import pytest
 from helpers import hostile
 from helpers.hostile import Answer, exchange, request
 from helpers.listener import Listener
-from helpers.server import HOST, Server, clean_env, copy_project, serve
+from helpers.server import HOST, Server, built_copy, serve
 from kgpub.release.reader import open_release
 from kgpub.settings import Settings
 from kgpub.site import Site
@@ -59,10 +57,7 @@ DIRECT = "application/sparql-query"
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A built project with canary files outside its releases folder and symlinks inside its release."""
-    root = copy_project(tmp_path_factory.mktemp("hostile") / "kjtrade")
-    done = subprocess.run([sys.executable, "-m", "kgpub", "build", "--project", str(root)], capture_output=True,
-                          text=True, env=clean_env(), timeout=120, check=False)
-    assert done.returncode == 0, done.stdout + done.stderr
+    root = built_copy(tmp_path_factory.mktemp("hostile") / "kjtrade")
     (root / "secret.txt").write_text(SECRET + "\n", encoding="utf-8")
     (root.parent / "secret.txt").write_text(SECRET + "\n", encoding="utf-8")
     folder = (root / "release" / "current").resolve()

@@ -28,7 +28,7 @@ import pytest
 from rdflib import Graph, Namespace
 
 from helpers.listener import Listener
-from helpers.server import HOST, Server, clean_env, copy_project, serve
+from helpers.server import HOST, Server, built_copy, clean_env, serve
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 SIMPLE = "ASK { <https://w3id.org/kjtrade/id/country/KR> ?p ?o }"
@@ -56,11 +56,7 @@ def listener() -> Iterator[Listener]:
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A project copy with its release built once, shared by this module's servers."""
-    root = copy_project(tmp_path_factory.mktemp("safety") / "kjtrade")
-    done = subprocess.run([sys.executable, "-m", "kgpub", "build", "--project", str(root)], capture_output=True,
-                          text=True, env=clean_env(), timeout=120, check=False)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return root
+    return built_copy(tmp_path_factory.mktemp("safety") / "kjtrade")
 
 
 @pytest.fixture(scope="module")

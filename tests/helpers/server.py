@@ -22,7 +22,7 @@ import pytest
 
 from helpers.projects import copy_project
 
-__all__ = ["HOST", "Server", "clean_env", "cli_query", "copy_project", "free_port", "serve"]
+__all__ = ["HOST", "Server", "built_copy", "clean_env", "cli_query", "copy_project", "free_port", "serve"]
 
 HOST = "127.0.0.1"
 STARTUP_DEADLINE = 60.0  # seconds; includes building a release when the project has none
@@ -41,6 +41,15 @@ def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     env["PYTHONUNBUFFERED"] = "1"
     env.update(extra or {})
     return env
+
+
+def built_copy(dest: Path) -> Path:
+    """A copy of this repository's project at ``dest`` with its release built by ``kgpub build``, as a user would."""
+    root = copy_project(dest)
+    done = subprocess.run([sys.executable, "-m", "kgpub", "build", "--project", str(root)], capture_output=True,
+                          text=True, env=clean_env(), timeout=120, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return root
 
 
 class Server:
