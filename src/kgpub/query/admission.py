@@ -96,8 +96,11 @@ class Admission(Generic[T]):
         future: asyncio.Future[object] = asyncio.get_running_loop().create_future()
         state.waiting.append(future)
         self._dispatch()
+        if future.done():  # a worker was free: no waiting at all (the common case)
+            return future.result()  # type: ignore[return-value]
         try:
-            lease = await asyncio.wait_for(asyncio.shield(future), timeout)
+            async with asyncio.timeout(timeout):  # no extra task, unlike wait_for
+                lease = await future
         except (TimeoutError, asyncio.CancelledError) as e:
             if future.done() and not future.cancelled():  # granted at the last moment: give it back
                 self.release(future.result(), seconds=0.0)  # type: ignore[arg-type]

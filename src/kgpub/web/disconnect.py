@@ -31,15 +31,12 @@ async def unless_gone(request: Request, answer: Awaitable[T]) -> T:
     """``answer``'s result, or :class:`ClientDisconnect` as soon as the client has disconnected."""
     work = asyncio.ensure_future(answer)
     listener = asyncio.ensure_future(_gone(request))
+    listener.add_done_callback(lambda done: None if done.cancelled() else work.cancel())
     try:
-        await asyncio.wait((work, listener), return_when=asyncio.FIRST_COMPLETED)
+        return await work
     except asyncio.CancelledError:
-        work.cancel()
+        if listener.done() and not listener.cancelled():
+            raise ClientDisconnect() from None
         raise
     finally:
         listener.cancel()
-    if not work.done():
-        work.cancel()
-        await asyncio.gather(work, return_exceptions=True)
-        raise ClientDisconnect()
-    return work.result()

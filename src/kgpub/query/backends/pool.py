@@ -43,7 +43,11 @@ class _Worker:
         proc = await asyncio.create_subprocess_exec(
             python, "-m", WORKER_MODULE, str(release), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
         worker = cls(proc)
-        reply = await worker.ask(config)
+        try:
+            reply = await worker.ask(config)
+        except BaseException:  # cancelled (the pool closes while it starts) or its pipe broke: never left running
+            worker.kill()
+            raise
         if not isinstance(reply, Ready):
             worker.kill()
             raise RuntimeError(f"query worker did not start: {getattr(reply, 'message', reply)}")
@@ -60,6 +64,8 @@ class _Worker:
         if self.proc.returncode is not None:
             raise ConnectionError(f"the query worker has exited (code {self.proc.returncode})")
         self.proc.stdin.write(protocol.pack(message))
+        if self.proc.stdin.transport.is_closing():  # the write failed (EPIPE): drain() would not say so
+            raise ConnectionError("the query worker's input is closed: it has exited")
         await self.proc.stdin.drain()
 
     async def reply(self) -> Any:
@@ -175,7 +181,8 @@ class WorkerPool:
         loop = asyncio.get_running_loop()
         worker = lease.slot
         try:
-            reply = await asyncio.wait_for(worker.reply(), max(0.0, deadline - loop.time()))
+            async with asyncio.timeout_at(deadline):  # no extra task, unlike wait_for
+                reply = await worker.reply()
         except TimeoutError:
             self.timeouts += 1
             self.admission.release(lease, seconds=loop.time() - lease.started, slot_back=False)
