@@ -17,6 +17,7 @@ killed at the end (process group), also on errors. See ``bench/sparql_README.md`
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import http.client
 import json
@@ -24,6 +25,7 @@ import math
 import os
 import platform
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -32,7 +34,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -631,6 +634,68 @@ def runaway_test(kind: str, graph: Graph, small: list[tuple[str, str]], *, windo
 
 
 # ---------------------------------------------------------------------------------------------
+# --with-flood: the overload benchmark's flood in parallel with each wrk measurement
+# ---------------------------------------------------------------------------------------------
+
+FLOOD_LEAD = 1.0  # seconds between the flood's first burst and wrk's warm-up: the 64 queries are in first
+FLOOD_MARGIN = 10.0  # + the time limit: how long the flood goes on past the measured run's expected end (wrk's
+# start, and the drain after the warm-up, which may wait up to one time limit behind the flood's queries)
+
+
+def flood_roles() -> Any:
+    """The client process of ``bench/clients.py`` that runs the flood (spawned and warmed now, so the flood
+    begins on time later). Imported here, not at the top: ``clients`` imports this module."""
+    from clients import Roles
+
+    roles = Roles(1)
+    roles.warm()
+    return roles
+
+
+def flooded(server: Server, roles: Any, measure: Callable[[], dict[str, Any]], *, span: float, clients_n: int,
+            limit: float) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Run ``measure()`` (wrk's warm-up and measured run, ``span`` seconds together) while client A of
+    ``bench/clients.py`` (127.0.0.2; wrk's requests come from 127.0.0.1, another client to the server) keeps
+    ``clients_n`` heavy queries in flight against the same server, exactly as the overload benchmark's flood
+    part does (each on a new connection; sent again when answered, after 0.1 s ± 50 % when refused). The flood
+    starts ``FLOOD_LEAD`` s before ``measure`` and stops ``FLOOD_MARGIN`` + ``limit`` s after its expected end;
+    what is still out then gets ``limit`` + 5 s. Returns what ``measure`` returned and the flood's summary."""
+    from clients import FLOODER, Endpoint, wait_until
+
+    ep = Endpoint(server.kind, server.port, server.path)
+    start = time.time() + 0.5
+    margin = FLOOD_MARGIN + limit
+    stop = start + FLOOD_LEAD + span + margin
+
+    async def both() -> tuple[dict[str, Any], dict[str, Any]]:
+        fa = roles.start("flood", ep, local=FLOODER, start_at=start, stop_at=stop, concurrency=clients_n,
+                         timeout=limit + 30, grace=limit + 5, raw=True)
+        await wait_until(start + FLOOD_LEAD)
+        r = await asyncio.to_thread(measure)
+        return r, await fa
+
+    r, a = asyncio.run(both())
+    return r, {**flood_summary(a, r["t0"], r["t1"], start=start, stop=stop, clients_n=clients_n),
+               "lead_s": FLOOD_LEAD, "margin_s": margin}
+
+
+def flood_summary(a: dict[str, Any], t0: float, t1: float, *, start: float, stop: float,
+                  clients_n: int) -> dict[str, Any]:
+    """A's requests by outcome: over the whole flood (warm-up included), and those whose answer (or failure)
+    came back during the measured run [t0, t1]; how fast the refusals came back; whether the flood covered the
+    whole measured run."""
+    from clients import Hit, outcome, refusals
+
+    hits = [Hit(*h) for h in a["hits"]]
+    during = [h for h in hits if t0 <= h.sent + h.seconds <= t1]
+    return {"clients": clients_n, "start": start, "stop": stop, "covered": start <= t0 and t1 <= stop,
+            "sent": a["sent"], "max_outstanding": a["max_outstanding"], "unanswered": a["unanswered"],
+            "outcomes": dict(Counter(outcome(h) for h in hits).most_common()),
+            "outcomes_run": dict(Counter(outcome(h) for h in during).most_common()),
+            "refusals_run": refusals(during), "client_cpu_share": a.get("client_cpu_share")}
+
+
+# ---------------------------------------------------------------------------------------------
 # kgpub in-process: the worker's own time per query (pyoxigraph query + serialization)
 # ---------------------------------------------------------------------------------------------
 
@@ -771,7 +836,21 @@ def bench(args: argparse.Namespace, results: dict[str, Any]) -> dict[str, Any]:
     results["throughput"], results["memory"], results["startup"] = [], [], []
     results["sequential"], results["verify"], results["runaway"], results["engine"] = [], [], [], []
     w = dict(duration=args.duration, threads=args.threads, connections=args.connections)
+    with_flood = getattr(args, "with_flood", False)
+    with contextlib.ExitStack() as stack:
+        roles = stack.enter_context(flood_roles()) if with_flood else None
+        measure_graphs(args, results, graphs, servers, w, roles)
+    results["others_at_end"] = other_bench_running()
+    results["loadavg_end"] = Path("/proc/loadavg").read_text().split()[:3]
+    return results
 
+
+def measure_graphs(args: argparse.Namespace, results: dict[str, Any], graphs: list[Graph], servers: list[str],
+                   w: dict[str, Any], roles: Any) -> None:
+    """Start-up, answers, throughput, memory, engine times and the runaway test; with ``roles`` (--with-flood)
+    every wrk warm-up and measured run has the flood of ``bench/clients.py`` in parallel, and the servers the
+    time limit ``--runaway-limit`` (Oxigraph's flood queries would otherwise never end)."""
+    limit = {"timeout": args.runaway_limit} if roles is not None else {}
     for g in graphs:
         answers: dict[str, dict[str, bytes | str]] = {}
         # start-up: launch -> first answer, on the existing release / store / file
@@ -788,7 +867,7 @@ def bench(args: argparse.Namespace, results: dict[str, Any]) -> dict[str, Any]:
             log(f"{g.name} {kind}: start-up median {statistics.median(times):.3f} s {[round(t, 3) for t in times]}")
         # answers, then throughput under wrk, memory after load
         for kind in servers:
-            with serving(kind, g) as server:
+            with serving(kind, g, **limit) as server:
                 server.wait_ready()
                 time.sleep(0.5)
                 mem_start = server.memory()
@@ -800,14 +879,27 @@ def bench(args: argparse.Namespace, results: dict[str, Any]) -> dict[str, Any]:
                 for regime in ("repeated", "unique"):
                     for mix in g.mixes:
                         f = write_mix(g, mix)
-                        wrk(server, f, regime, f"warm{regime[0]}", **{**w, "duration": args.warmup})
-                        t0 = time.time()
-                        r = wrk(server, f, regime, f"run{regime[0]}", **w)
-                        r.update(graph=g.name, mix=mix, regime=regime, server=kind, t0=t0, t1=time.time())
+
+                        def measure(f: Path = f, regime: str = regime) -> dict[str, Any]:
+                            wrk(server, f, regime, f"warm{regime[0]}", **{**w, "duration": args.warmup})
+                            t0 = time.time()
+                            r = wrk(server, f, regime, f"run{regime[0]}", **w)
+                            r.update(t0=t0, t1=time.time())
+                            return r
+
+                        if roles is None:
+                            r = measure()
+                        else:
+                            r, flood = flooded(server, roles, measure, span=args.warmup + args.duration,
+                                               clients_n=args.flood_clients, limit=args.runaway_limit)
+                            r["flood"] = flood
+                        r.update(graph=g.name, mix=mix, regime=regime, server=kind)
                         results["throughput"].append(r)
+                        fl = r.get("flood")
                         log(f"{g.name} {mix} {regime} {kind}: {r['rps']:.1f} req/s, p50 {r['p50_us'] / 1e3:.1f} ms, "
                             f"p99 {r['p99_us'] / 1e3:.1f} ms, non-2xx {r['non2xx']}, "
-                            f"socket errors {r['socket_errors']}")
+                            f"socket errors {r['socket_errors']}"
+                            + (f"; flood during the run: {fl['outcomes_run']}" if fl else ""))
                     results["memory"].append({"graph": g.name, "server": kind, "after": f"{regime} load",
                                               **server.memory()})
                 results["memory"].append({"graph": g.name, "server": kind, "after": "start-up", **mem_start})
@@ -833,9 +925,6 @@ def bench(args: argparse.Namespace, results: dict[str, Any]) -> dict[str, Any]:
             log(f"runaway {kind}: {r['stopped']}; simple queries during: p50 {r['during']['p50_ms']:.1f} ms, "
                 f"p99 {r['during']['p99_ms']:.1f} ms, max {r['during']['max_ms']:.1f} ms, "
                 f"{r['during']['requests']} requests, {r['during']['errors']} errors")
-    results["others_at_end"] = other_bench_running()
-    results["loadavg_end"] = Path("/proc/loadavg").read_text().split()[:3]
-    return results
 
 
 # ---------------------------------------------------------------------------------------------
@@ -854,6 +943,22 @@ def ms(us_or_ms: float, *, us: bool = False) -> str:
     if math.isnan(v):
         return "–"
     return f"{v:.1f}" if v < 100 else f"{v:.0f}"
+
+
+def flood_query() -> str:
+    from clients import HEAVY
+
+    return HEAVY
+
+
+def flood_cell(fl: dict[str, Any] | None) -> str:
+    """The flood's outcomes during one measured run, for a table cell."""
+    if not fl:
+        return "–"
+    from clients import fmt_outcomes
+
+    gap = "" if fl["covered"] else " (**the flood did not cover the whole run**)"
+    return f"{fmt_outcomes(fl['outcomes_run']) if fl['outcomes_run'] else 'none came back'}{gap}"
 
 
 def report(res: dict[str, Any]) -> str:
@@ -905,7 +1010,14 @@ def report(res: dict[str, Any]) -> str:
         "`Accept: application/sparql-results+json`, every query of the mix equally often; all on 127.0.0.1, "
         "one server at a time. *repeated*: the same texts cycled (kgpub's answer cache serves them after the "
         "first time); *unique*: a comment `# n` appended to every request, so no two texts are equal and no "
-        "cache can answer.\n")
+        "cache can answer." + ("" if s.get("with_flood") else "\n"))
+    if s.get("with_flood"):
+        add(f"- **Flood in parallel** (`--with-flood`): during every wrk warm-up and measured run, client A of "
+            f"`bench/clients.py` (the overload benchmark's flood) keeps {s['flood_clients']} copies of "
+            f"`{flood_query()}` in flight against the same server from 127.0.0.2 (wrk: 127.0.0.1, another client "
+            f"to the server), each on a new connection, sent again when answered; both servers with a "
+            f"{s['runaway_limit']:g} s time limit. Its outcomes are those whose answer came back during the "
+            "measured run. Server CPU per request includes the flood's share.\n")
 
     # ---- targets
     tp = res["throughput"]
@@ -965,9 +1077,11 @@ def report(res: dict[str, Any]) -> str:
 
     # ---- throughput
     add("## Throughput and latency under load (wrk)\n")
+    flooded_runs = any("flood" in r for r in tp)
     add("| graph | mix | regime | server | requests | req/s | p50 ms | p99 ms | non-2xx | socket errors "
-        "| server CPU ms/request (main + children) | kgpub/oxigraph | kgpub/rdflib-endpoint |")
-    add("|---|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+        "| server CPU ms/request (main + children) | kgpub/oxigraph | kgpub/rdflib-endpoint |"
+        + (" the flood's outcomes during the run |" if flooded_runs else ""))
+    add("|---|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|" + ("---|" if flooded_runs else ""))
     for r in tp:
         k = rps(r["graph"], r["mix"], r["regime"], "kgpub")
         o = rps(r["graph"], r["mix"], r["regime"], "oxigraph")
@@ -978,7 +1092,7 @@ def report(res: dict[str, Any]) -> str:
         add(f"| {r['graph']} | {r['mix']} | {r['regime']} | {r['server']}{mark(r)} | {r['requests']} | "
             f"{r['rps']:.1f} | "
             f"{ms(r['p50_us'], us=True)} | {ms(r['p99_us'], us=True)} | {r['non2xx']} | {r['socket_errors']} | {cpu} | "
-            f"{ro} | {rr} |")
+            f"{ro} | {rr} |" + (f" {flood_cell(r.get('flood'))} |" if flooded_runs else ""))
     add("\nRatios are of throughput (req/s), kgpub's divided by the peer's (above 1: kgpub is faster). "
         "Server CPU: user + system time of the server's processes during the run, from `/proc`, per answered "
         "request; for kgpub the uvicorn/FastAPI process + its query workers. wrk runs on the same 2 cores.\n")
@@ -1075,6 +1189,211 @@ def report(res: dict[str, Any]) -> str:
     return "\n".join(L) + "\n"
 
 
+# ---------------------------------------------------------------------------------------------
+# The issue-11 section of RESULTS.md: a plain run and a --with-flood run, side by side
+# ---------------------------------------------------------------------------------------------
+
+SPEED_START, SPEED_END = "<!-- endpoint-speed: start -->", "<!-- endpoint-speed: end -->"
+SPEED_TITLE = ("SPARQL endpoint speed and memory after issue 11, against Oxigraph (plain, and with a flood in "
+               "parallel)")
+SPEED_BEFORE = "<!-- ld-bench: start -->"  # the new section goes just before the section holding this marker
+SPEED_TARGETS = {"repeated": 1.0, "unique": 0.5}  # kgpub/Oxigraph throughput, issue 11
+MEMORY_TARGET_MB = 125.0  # the whole process tree after load, issue 11
+
+
+def answered_rps(r: dict[str, Any]) -> float:
+    """Requests per second that were answered with a 2xx: a quick refusal must not count as speed."""
+    n = r["requests"]
+    return r["rps"] * (n - r["non2xx"]) / n if n else 0.0
+
+
+def command_line(res: dict[str, Any]) -> str:
+    argv = res.get("argv") or ["bench/sparql_bench.py"]
+    return ".venv/bin/python " + shlex.join([os.path.relpath(argv[0], ROOT) if os.path.isabs(argv[0]) else argv[0],
+                                             *argv[1:]])
+
+
+def speed_section(plain: dict[str, Any], flood: dict[str, Any], *, graph: str = "article", notes: str = "") -> str:
+    """The report of issue 11's speed and memory targets from a plain run and a ``--with-flood`` run."""
+    from clients import fmt_outcomes
+    from overload import fmt_refusals
+
+    runs = {"plain": plain, "with the flood": flood}
+    label = {"plain": "plain run", "with the flood": "run with the flood"}
+    L: list[str] = []
+    add = L.append
+
+    def row(res: dict[str, Any], regime: str, server: str) -> dict[str, Any] | None:
+        return next((r for r in res["throughput"] if (r["graph"], r["regime"], r["server"]) ==
+                     (graph, regime, server)), None)
+
+    def verdict(ok: bool) -> str:
+        return "**met**" if ok else "**missed**"
+
+    def mem_after_load(res: dict[str, Any], server: str) -> dict[str, Any] | None:
+        xs = [x for x in res["memory"] if x["graph"] == graph and x["server"] == server and x["after"] != "start-up"]
+        return max(xs, key=lambda x: x["rss_mb"]) if xs else None
+
+    add(f"# {SPEED_TITLE}\n")
+    add("Written by `bench/sparql_bench.py --write-section PLAIN FLOOD` from the raw figures of two runs made one "
+        f"after the other in one session: `bench/sparql-out/{plain.get('raw', 'results-….json')}` (plain) and "
+        f"`bench/sparql-out/{flood.get('raw', 'results-…-flood.json')}` (with the flood). Targets of issue 11, "
+        "measured side by side against `oxigraph serve-read-only` on the article graph: unique queries at least "
+        "0.5× Oxigraph's throughput, repeated queries at least 1.0×, the whole process tree at most 125 MB after "
+        "load, and all of it while the overload benchmark's flood runs in parallel.\n")
+    m = plain["machine"]
+    add(f"- **Machine**: {m['nproc']} CPUs ({m['cpu']}), {m['memory_gb']} GB memory, Linux {m['kernel']}, Python "
+        f"{m['python']}; a shared machine. Load average (1, 5, 15 min): "
+        + "; ".join(f"{label[name]} {' '.join(r['machine']['loadavg_start'])} at the start, "
+                    f"{' '.join(r['loadavg_end'])} at the end" for name, r in runs.items()))
+    add("- **Date (UTC)**: " + "; ".join(f"{label[name]} {r['machine']['date'].removesuffix(' UTC')} to "
+                                        f"{r.get('finished', '?')}" for name, r in runs.items()))
+    commits = {r["machine"].get("kgpub_commit", "?") for r in runs.values()}
+    dirty = any(r["machine"].get("kgpub_src_dirty") for r in runs.values())
+    add(f"- **kgpub code**: git {' / '.join(sorted(commits))}"
+        + (" (with uncommitted changes in src/ in the working tree)" if dirty else " (src/ as committed)"))
+    add(f"- **Software**: {m['kgpub']} (pyoxigraph {m['pyoxigraph']}, 2 query workers); {m['oxigraph']} "
+        f"(`serve-read-only`); {m['wrk']}")
+    add("- **Commands**: " + "; ".join(f"`{command_line(r)}` ({name})" for name, r in runs.items()))
+    g = plain["graphs"][graph]
+    s = plain["settings"]
+    fs = flood["settings"]
+    mixes = ", ".join(g["mixes"])
+    floods = [r["flood"] for r in flood["throughput"] if r.get("flood")]
+    lead = floods[0].get("lead_s", FLOOD_LEAD) if floods else FLOOD_LEAD
+    margin = floods[0].get("margin_s", FLOOD_MARGIN + fs["runaway_limit"]) if floods else FLOOD_MARGIN
+    covered = all(f["covered"] for f in floods)
+    add(f"- **Data and load**: the {graph} graph, {g['triples']:,} triples in the default graph (release "
+        f"{Path(g['release']).name}); kgpub serves its release, Oxigraph the release's `dataset.nt` loaded into its "
+        f"own store. `wrk -t{s['threads']} -c{s['connections']} -d{s['duration']:g}s --latency --timeout 30s` with "
+        f"`bench/sparql_mix.lua` ({mixes}, GET, `Accept: application/sparql-results+json`) after a "
+        f"{s['warmup']:g} s warm-up of the same kind, from 127.0.0.1, one server at a time. *repeated*: the same "
+        "texts cycled (kgpub's answer cache serves them); *unique*: a comment appended to every request, so no "
+        "cache can answer. req/s counts 2xx answers only.")
+    add(f"- **The flood** (second run, `--with-flood`): client A of `bench/clients.py` (the flood part of "
+        f"`bench/overload.py`) from 127.0.0.2 keeps {fs.get('flood_clients', 64)} copies of `{flood_query()}` in "
+        "flight, each on a new connection (`Connection: close`), sent again when answered, 0.1 s ± 50 % after a "
+        f"refusal; it starts {lead:g} s before each wrk warm-up and stops {margin:g} s after the "
+        f"measured run's expected end ("
+        + ("it covered every measured run" if covered else "**it did not cover every measured run**") + "). "
+        f"Both servers have a {fs['runaway_limit']:g} s time limit in that run "
+        f"(kgpub `--timeout {fs['runaway_limit']:g}`, as in the plain run; Oxigraph `--timeout-s "
+        f"{fs['runaway_limit']:g}`, which the plain run does not give it: without one the flood's queries never "
+        "end). wrk, the flood's client process and the server share the 2 cores.\n")
+
+    # ---- targets
+    add("## Targets\n")
+    add("| condition | target | measured | verdict |")
+    add("|---|---|---|---|")
+    for name, res in runs.items():
+        for regime, target in SPEED_TARGETS.items():
+            k, o = row(res, regime, "kgpub"), row(res, regime, "oxigraph")
+            if k and o:
+                kr, orps = answered_rps(k), answered_rps(o)
+                q = kr / orps if orps else math.nan
+                add(f"| {name} | {regime} queries ≥ {target:g}× Oxigraph's throughput | {kr:.0f} vs {orps:.0f} req/s "
+                    f"= {q:.2f}× | {verdict(q >= target)} |")
+        mem = mem_after_load(res, "kgpub")
+        if mem:
+            add(f"| {name} | kgpub's process tree ≤ {MEMORY_TARGET_MB:g} MB after load | {mem['rss_mb']:.0f} MB RSS "
+                f"(PSS {mem['pss_mb']:.0f} MB), highest, after {mem['after']}, {mem['processes']} processes | "
+                f"{verdict(mem['rss_mb'] <= MEMORY_TARGET_MB)} |")
+    add("")
+
+    # ---- one table per condition
+    for name, res in runs.items():
+        fl = name != "plain"
+        add(f"## Throughput and latency, {name}\n")
+        add("| server | mode | requests | req/s (2xx) | p50 ms | p99 ms | non-2xx | socket errors | kgpub/Oxigraph "
+            "| target | verdict |" + (" share of the plain run's req/s | the flood's outcomes during the run |"
+                                      if fl else ""))
+        add("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|" + ("--:|---|" if fl else ""))
+        for server in ("kgpub", "oxigraph"):
+            for regime, target in SPEED_TARGETS.items():
+                r = row(res, regime, server)
+                if not r:
+                    continue
+                o = row(res, regime, "oxigraph")
+                cells = ["", "", ""]
+                if server == "kgpub" and o:
+                    q = answered_rps(r) / answered_rps(o) if answered_rps(o) else math.nan
+                    cells = [f"{q:.2f}×", f"≥ {target:g}×", verdict(q >= target)]
+                line = (f"| {server} | {regime} | {r['requests']} | {answered_rps(r):.0f} | {ms(r['p50_us'], us=True)} "
+                        f"| {ms(r['p99_us'], us=True)} | {r['non2xx']} | {r['socket_errors']} | " + " | ".join(cells)
+                        + " |")
+                if fl:
+                    p0 = row(plain, regime, server)
+                    share = f"{answered_rps(r) / answered_rps(p0):.0%}" if p0 and answered_rps(p0) else "–"
+                    line += f" {share} | {flood_cell(r.get('flood'))} |"
+                add(line)
+        add("")
+
+    # ---- memory
+    add("## Memory: the server's whole process tree\n")
+    add("VmRSS and PSS (shared pages counted once) summed over the server process and its children (kgpub: uvicorn "
+        "+ 2 query workers), from `/proc`, after start-up and after each load (with the flood: once the flood of that "
+        f"load was over); MB = 10^6 bytes. The target applies to kgpub's RSS after load (≤ {MEMORY_TARGET_MB:g} "
+        "MB).\n")
+    add("| condition | server | after | processes | RSS MB | PSS MB | verdict |")
+    add("|---|---|---|--:|--:|--:|---|")
+    order = {"start-up": 0, "repeated load": 1, "unique load": 2}
+    for name, res in runs.items():
+        for server in ("kgpub", "oxigraph"):
+            xs = sorted((x for x in res["memory"] if x["graph"] == graph and x["server"] == server),
+                        key=lambda x: order.get(x["after"], 9))
+            for x in xs:
+                v = (verdict(x["rss_mb"] <= MEMORY_TARGET_MB) if server == "kgpub" and x["after"] != "start-up"
+                     else "")
+                add(f"| {name} | {server} | {x['after']} | {x['processes']} | {x['rss_mb']:.0f} | {x['pss_mb']:.0f} "
+                    f"| {v} |")
+    add("")
+
+    # ---- the flood's counts
+    add("## The flood's counts\n")
+    add("Client A's requests as it saw them: *whole flood*, from its first burst (before wrk's warm-up) until it "
+        "stopped and its last answers came back; *during the run*, those whose answer (or failure) came back during "
+        "wrk's measured run. `503 overloaded` and `503 query_timeout` are kgpub's error codes (JSON body); "
+        "`no answer: …` is a request the client gave up on or that the connection lost.\n")
+    add("| server | mode | A sent | most in flight | whole flood | during the run | refusals during the run "
+        "| unanswered at the end | A's CPU |")
+    add("|---|---|--:|--:|---|---|---|--:|--:|")
+    for server in ("kgpub", "oxigraph"):
+        for regime in SPEED_TARGETS:
+            r = row(flood, regime, server)
+            f = r.get("flood") if r else None
+            if not f:
+                continue
+            cpu = f"{f['client_cpu_share']:.0%}" if f.get("client_cpu_share") is not None else "–"
+            add(f"| {server} | {regime} | {f['sent']} | {f['max_outstanding']} | {fmt_outcomes(f['outcomes'])} | "
+                f"{flood_cell(f)} | {fmt_refusals(f['refusals_run'])} | {f['unanswered']} | {cpu} |")
+    add("")
+    for name, res in runs.items():
+        samples = res.get("monitor", [])
+        if any(b for _, b in samples):
+            add(f"The build benchmark ran during part of the {label[name]} ({sum(1 for _, b in samples if b)} of "
+                f"{len(samples)} checks every 2 s).\n")
+    if notes:
+        add("## Notes\n")
+        add(notes.rstrip("\n") + "\n")
+    return "\n".join(L) + "\n"
+
+
+def write_speed_section(text: str, path: Path) -> None:
+    """Put the section between its markers in RESULTS.md (``ld_bench.write_section``); the first time, the markers
+    are placed under the section's title just before the Linked Data section (the ``##`` heading above the
+    ``ld-bench`` marker), else at the end."""
+    from ld_bench import write_section
+
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    if SPEED_START not in old and SPEED_BEFORE in old:
+        head, tail = old.split(SPEED_BEFORE, 1)
+        cut = head.rfind("\n## ")
+        cut = cut + 1 if cut >= 0 else len(head)
+        block = f"## {SPEED_TITLE}\n\n{SPEED_START}\n{SPEED_END}\n\n---\n\n"
+        path.write_text(head[:cut] + block + head[cut:] + SPEED_BEFORE + tail, encoding="utf-8")
+    write_section(text, path, start=SPEED_START, end=SPEED_END, title=f"## {SPEED_TITLE}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--graphs", default="article,100k")
@@ -1093,7 +1412,23 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="a short trial: 3 s runs, 1 s warm-up, 1 start-up run")
     ap.add_argument("--report-only", metavar="JSON", default=None,
                     help="run nothing: write the report again from a raw results file (with --notes)")
+    ap.add_argument("--with-flood", action="store_true",
+                    help="run the overload benchmark's flood (bench/clients.py, client A from 127.0.0.2) against the "
+                         "server during every wrk warm-up and measured run; both servers get --runaway-limit")
+    ap.add_argument("--flood-clients", type=int, default=64, help="heavy queries the flood keeps in flight")
+    ap.add_argument("--write-section", nargs=2, metavar=("PLAIN_JSON", "FLOOD_JSON"), default=None,
+                    help="run nothing: write issue 11's section of bench/RESULTS.md from a plain and a --with-flood "
+                         "raw results file")
     args = ap.parse_args()
+    if args.write_section:
+        plain, flood = (json.loads(Path(x).read_text()) for x in args.write_section)
+        for res, x in zip((plain, flood), args.write_section, strict=True):
+            res.setdefault("raw", Path(x).name)
+        text = speed_section(plain, flood, notes=Path(args.notes).read_text(encoding="utf-8") if args.notes else "")
+        print(text)
+        write_speed_section(text, BENCH / "RESULTS.md")
+        log(f"wrote its section of {BENCH / 'RESULTS.md'}")
+        return
     if args.report_only:
         res = json.loads(Path(args.report_only).read_text())
         if args.notes:
@@ -1108,8 +1443,8 @@ def main() -> None:
     for exe in (KGPUB, OXIGRAPH, RDFLIB_ENDPOINT, WRK):
         if not Path(exe).exists():
             raise SystemExit(f"missing {exe}: see bench/sparql_README.md (set-up)")
-    res: dict[str, Any] = {}
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    res: dict[str, Any] = {"argv": sys.argv}
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + ("-flood" if args.with_flood else "")
     monitor = Monitor()
     try:
         with monitor:
@@ -1120,6 +1455,8 @@ def main() -> None:
         log(f"the run failed; what it measured is in {OUT / f'partial-{stamp}.json'}")
         raise
     res["monitor"] = monitor.samples
+    res["finished"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
+    res["raw"] = f"results-{stamp}.json"
     if args.notes:
         res["notes"] = Path(args.notes).read_text(encoding="utf-8")
     (OUT / f"results-{stamp}.json").write_text(json.dumps(res, indent=1, default=str))
