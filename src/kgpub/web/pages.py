@@ -149,7 +149,7 @@ class Rendered:
         return found
 
 
-RENDERED = Rendered(64 << 20)
+RENDERED = Rendered(8 << 20)  # pages (and their gzip) by ETag; the replay answers repeated requests first
 
 
 def remember(request: Request, response: Response) -> Response:
