@@ -8,9 +8,10 @@ A few heavy queries must not deny service to everyone. So:
 - **fair shares**: when a worker frees, it goes to the waiting client with the fewest queries running (ties:
   the one that has waited longest), so a client that floods the endpoint is served in turn with the others;
 - **no client holds every worker** unless it has shown its queries are cheap: a client may always take a free
-  worker when it has nothing running, and may hold all but one of the workers; the last one only when its
-  recent queries were fast (an average under ``cheap`` seconds) and none of its running queries has run longer
-  than that. A newcomer's simple query therefore finds a worker while another client's heavy ones run; a busy
+  worker when it has nothing running, and may hold all but one of the workers; the last one only when most of
+  its recent queries were fast (the median of its last :data:`RECENT` under ``cheap`` seconds), so one user's
+  simple query is not held behind their own heavy one, while a client of heavy queries never takes it. A
+  newcomer's simple query therefore finds a worker while another client's heavy ones run; a busy
   client of cheap queries (a benchmark, a crawler) still uses all workers;
 - **no hopeless waiting**: a client whose queries take so long on average that this one could not start within
   its time limit (its average times the queries ahead of it) is refused at once, with ``Retry-After``, rather
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import statistics
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
@@ -32,12 +34,14 @@ from kgpub.errors import Overloaded, QueryTimeout
 T = TypeVar("T")
 CHEAP = 0.1  # seconds: a client whose queries take less on average may use every worker
 EWMA_WEIGHT = 0.3  # how much the last query counts in a client's average
+RECENT = 8  # queries whose median says whether a client's queries are cheap
 
 
 @dataclass
 class _Client:
     waiting: deque[asyncio.Future[object]] = field(default_factory=deque)
     running: dict[int, float] = field(default_factory=dict)  # lease id -> start time
+    recent: deque[float] = field(default_factory=lambda: deque(maxlen=RECENT))  # seconds of its last queries
     average: float | None = None  # seconds per query, exponentially weighted; None: no query finished yet
 
 
@@ -122,6 +126,7 @@ class Admission(Generic[T]):
             state.running.pop(lease.id, None)
             state.average = seconds if state.average is None else (
                 EWMA_WEIGHT * seconds + (1 - EWMA_WEIGHT) * state.average)
+            state.recent.append(seconds)
             self._forget(lease.client)
         if slot_back:
             self._idle.append(lease.slot)
@@ -157,8 +162,7 @@ class Admission(Generic[T]):
             return True
         if len(state.running) + 1 < len(self._idle) + self.running:  # it would still leave a worker to the others
             return True
-        proven_cheap = state.average is not None and state.average < self.cheap
-        return proven_cheap and all(now - started < self.cheap for started in state.running.values())
+        return bool(state.recent) and statistics.median(state.recent) < self.cheap
 
     def _dispatch(self) -> None:
         loop = asyncio.get_running_loop()

@@ -70,23 +70,32 @@ def test_a_client_of_proven_cheap_queries_uses_every_worker() -> None:
     run(scenario())
 
 
-def test_a_cheap_client_whose_query_turns_long_no_longer_takes_the_last_worker() -> None:
+def test_one_users_simple_query_is_not_held_behind_their_own_heavy_one() -> None:
+    """One address, a heavy query and then simple ones (two browser tabs): the simple ones take the free worker,
+    since most of that client's queries are cheap; a client of heavy queries does not get the last worker."""
     async def scenario() -> None:
         a: Admission[str] = Admission(queue_limit=8, client_queue=8, cheap=0.05)
         a.add("w0")
         a.add("w1")
-        warm = await a.acquire("c", 1)
-        a.release(warm, seconds=0.001)
-        slow = await a.acquire("c", 1)
-        await asyncio.sleep(0.08)  # its query now runs past `cheap`
-        blocked = await pending(a, "c")
-        assert not blocked.done()
-        other = await a.acquire("other", 1)
-        a.release(slow, seconds=0.08)
+        for _ in range(3):
+            warm = await a.acquire("user", 1)
+            a.release(warm, seconds=0.001)
+        heavy = await a.acquire("user", 1)
+        await asyncio.sleep(0.08)  # it runs long
+        simple = await a.acquire("user", 1)  # at once: the other worker
+        a.release(simple, seconds=0.001)
+        a.release(heavy, seconds=5.0)
+        for _ in range(3):
+            slow = await a.acquire("heavy", 1)
+            a.release(slow, seconds=5.0)
+        held = await a.acquire("heavy", 1)
+        blocked = await pending(a, "heavy", timeout=30)
+        await settle()
+        assert not blocked.done() and a.idle == 1
+        a.release(held, seconds=5.0)
         await settle()
         assert blocked.done()
-        a.release(other, seconds=0.001)
-        a.release(blocked.result(), seconds=0.001)
+        a.release(blocked.result(), seconds=5.0)
 
     run(scenario())
 
