@@ -4,7 +4,7 @@ uvicorn does not cancel a request's handler when its client disconnects; the han
 reading ``http.disconnect`` from ``receive``. A query waiting for a worker would then hold its place in the
 queue (and its client's share) until its time limit, for no one. :func:`unless_gone` races the answer with a
 listener on ``receive``: when the client goes first, the answer is cancelled (a query still waiting leaves the
-queue; one already running finishes on its worker, see ``query.backends.pool``) and :class:`ClientGone` is
+queue; one already running finishes on its worker, see ``query.backends.pool``) and :class:`ClientDisconnect` is
 raised, which the app answers with nothing (the 499 of the access log). Only for uncached answers: a task per
 request is not free.
 """

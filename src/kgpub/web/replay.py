@@ -18,10 +18,11 @@ is, so no rule is written twice.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from kgpub.query.cache import BoundedCache
 
 IGNORED = frozenset({b"user-agent", b"connection", b"keep-alive", b"x-forwarded-for", b"x-real-ip", b"referer",
                      b"traceparent", b"tracestate", b"x-request-id", b"dnt", b"priority", b"te"})
@@ -42,15 +43,22 @@ class Replay:
 
     def __init__(self, app: Any, *, version: Callable[[], str], skip: tuple[str, ...] = (),
                  limit_bytes: int = TOTAL_LIMIT) -> None:
-        self.app, self.version, self.skip, self.limit = app, version, skip, limit_bytes
-        self._entries: OrderedDict[tuple[Any, ...], _Entry] = OrderedDict()
-        self._bytes = 0
+        self.app, self.version, self.skip = app, version, skip
+        self._entries: BoundedCache[tuple[Any, ...], _Entry] = BoundedCache(
+            limit_bytes, lambda entry: entry.size, entry_limit=min(ENTRY_LIMIT, limit_bytes // 16))
         self._version = ""
-        self.hits = self.misses = 0
+
+    @property
+    def hits(self) -> int:
+        return self._entries.hits
+
+    @property
+    def misses(self) -> int:
+        return self._entries.misses
 
     @property
     def bytes(self) -> int:
-        return self._bytes
+        return self._entries.bytes
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -62,19 +70,16 @@ class Replay:
         version = self.version()
         if version != self._version:  # a new release: what was kept answers for the old one
             self._entries.clear()
-            self._bytes, self._version = 0, version
+            self._version = version
         key = (version, scope["scheme"], scope.get("root_path", ""), scope["path"], scope["query_string"],
                tuple(sorted((k, v) for k, v in scope["headers"] if k not in IGNORED)))
         entry = self._entries.get(key)
         if entry is not None:
-            self.hits += 1
-            self._entries.move_to_end(key)
             if entry.query_hash is not None:
                 scope.setdefault("state", {})["query_hash"] = entry.query_hash
             await send(entry.start)
             await send(entry.body)
             return
-        self.misses += 1
         sent: list[dict[str, Any]] = []
 
         async def recording(message: dict[str, Any]) -> None:
@@ -96,13 +101,7 @@ class Replay:
             if name == b"set-cookie" or (name == b"cache-control" and b"no-store" in value):
                 return
         size = len(body.get("body", b"")) + sum(len(k) + len(v) for k, v in start.get("headers", []))
-        if size > min(ENTRY_LIMIT, self.limit // 16):
-            return
         query_hash = (scope.get("state") or {}).get("query_hash")
-        self._entries[key] = _Entry({"type": "http.response.start", "status": 200,
-                                     "headers": list(start.get("headers", []))},
-                                    {"type": "http.response.body", "body": body.get("body", b"")}, size, query_hash)
-        self._bytes += size
-        while self._bytes > self.limit:
-            _, old = self._entries.popitem(last=False)
-            self._bytes -= old.size
+        self._entries.put(key, _Entry({"type": "http.response.start", "status": 200,
+                                       "headers": list(start.get("headers", []))},
+                                      {"type": "http.response.body", "body": body.get("body", b"")}, size, query_hash))
