@@ -17,7 +17,7 @@ from pyoxigraph import Store
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
-from kgpub.build import shacl_sparql
+from kgpub.build import shacl_core, shacl_sparql
 from kgpub.build.bridge import to_rdflib
 from kgpub.build.cube import duplicate_observations
 from kgpub.build.parallel import pyshacl_report
@@ -43,17 +43,22 @@ def validate(sources: Sources, *, store: Store | None = None, offload: bool = Tr
     ``processes`` (default: the machine's cores, at most 4) split pySHACL's work on large data.
     """
     if store is None:
-        store = Store()
-        store.extend(sources.all_quads())
+        store = sources.store
     default_graphs = [sources.graph_names[f] for f in KNOWLEDGE_GRAPH]
     shapes = to_rdflib(sources.graph("shapes"))
     shacl_sparql.check_queries(shapes)
     plan = shacl_sparql.plan(shapes, store, default_graphs) if offload else shacl_sparql.Plan(shapes)
-    data = to_rdflib(q for f in KNOWLEDGE_GRAPH for q in sources.graph(f))
-    cores = processes if processes is not None else min(4, os.cpu_count() or 1)
-    graph = pyshacl_report(data, plan.shapes_for_pyshacl, processes=cores)
+    core = shacl_core.plan(shapes, plan.shapes_for_pyshacl) if offload else []
+    if shacl_core.leaves_nothing(plan.shapes_for_pyshacl):  # no rdflib copy of the data at all
+        graph = Graph()
+        graph.add((BNode(), RDF.type, SH.ValidationReport))
+    else:
+        data = to_rdflib(q for f in KNOWLEDGE_GRAPH for q in sources.graph(f))
+        cores = processes if processes is not None else min(4, os.cpu_count() or 1)
+        graph = pyshacl_report(data, plan.shapes_for_pyshacl, processes=cores)
     report_node = next(iter(graph.subjects(RDF.type, SH.ValidationReport)))
     shacl_sparql.run(plan.constraints, store, default_graphs, graph, report_node)
+    shacl_core.run(core, store, default_graphs, graph, report_node)
     _add_duplicates(graph, store, URIRef(sources.base_iri + IC12_SHAPE))
     names = Namer(sources.prefixes, shapes)
     results = tuple(sorted((result_of(graph, node, names) for node in graph.subjects(RDF.type, SH.ValidationResult)),
