@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pyoxigraph import Store
+from pyoxigraph import NamedNode
 
 from kgpub.build import links, retired
 from kgpub.build.bridge import from_rdflib
@@ -50,9 +50,7 @@ def check(settings: Settings) -> tuple[Sources, ValidationReport]:
     sources = load_sources(settings.project, base_iri=settings.base_iri)
     if unverified := links.problems(sources):
         raise UnverifiedLinks(unverified, mapping=links.MAPPING.as_posix())
-    staging = Store()
-    staging.extend(sources.all_quads())
-    return sources, validate(sources, store=staging)
+    return sources, validate(sources, store=sources.store)
 
 
 def build(settings: Settings) -> BuildResult:
@@ -76,7 +74,7 @@ def draft(settings: Settings, sources: Sources, report: ValidationReport) -> wri
     """The release of validated sources: every graph, the report as a graph and as files, the example queries."""
     report_graph = graph_name(settings.base_iri, "validation")
     result = writer.Draft(
-        quads=sources.all_quads() + from_rdflib(report.graph, report_graph),
+        store=sources.store, quads=from_rdflib(report.graph, report_graph),
         default_graphs=[sources.graph_names[f].value for f in KNOWLEDGE_GRAPH],
         prefixes=sources.prefixes, base_iri=settings.base_iri,
         sources=[SourceEntry(path=f.path.relative_to(sources.project).as_posix(),
@@ -93,9 +91,11 @@ def draft(settings: Settings, sources: Sources, report: ValidationReport) -> wri
         [row.link.target for row in links.read_mapping(sources.project / links.MAPPING, base_iri=sources.base_iri,
                                                        prefixes=sources.prefixes)[0] if row.verified],
         links.KNOWLEDGE_GRAPHS, links.knowledge_graph)))
-    gone = retired.retired(sources.project, base_iri=settings.base_iri, quads=result.quads)
+    gone = retired.retired(sources.project, base_iri=settings.base_iri, store=sources.store)
     result.add_file(RETIRED_FILE, lambda _: retired.render(gone))
-    figures = tables.published(result.quads, graphs=result.default_graphs, base_iri=settings.base_iri)
+    data_sets = (q for g in result.default_graphs for q in sources.store.quads_for_pattern(
+        None, NamedNode(tables.RDF_TYPE), NamedNode(tables.QB + "DataSet"), NamedNode(g)))
+    figures = tables.published(data_sets, graphs=result.default_graphs, base_iri=settings.base_iri)
     for name in figures.names:  # the figures as tables: CSV, and CSV on the Web metadata
         result.add_file(tables.csv_name(name), figures.csv(name))
         result.add_file(tables.metadata_name(name), figures.metadata(name))

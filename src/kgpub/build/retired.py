@@ -13,9 +13,10 @@ from __future__ import annotations
 import csv
 import datetime
 import json
+from collections.abc import Container
 from pathlib import Path
 
-from pyoxigraph import NamedNode, Quad
+from pyoxigraph import NamedNode, Quad, Store
 
 from kgpub.errors import InputError
 
@@ -23,9 +24,11 @@ LIST = Path("data") / "retired.csv"  # inside the project folder
 COLUMNS = ("iri", "retired", "reason", "replaced_by")
 
 
-def retired(project: Path, *, base_iri: str, quads: list[Quad]) -> list[dict[str, str]]:
+def retired(project: Path, *, base_iri: str, quads: list[Quad] | None = None, store: Store | None = None
+            ) -> list[dict[str, str]]:
     """The checked rows of the project's retired list (none when it has no list); an InputError
-    naming the file and line for a bad row."""
+    naming the file and line for a bad row. The graph is ``quads``, or ``store`` (looked up per row: a large graph
+    is never gathered into sets)."""
     path = project / LIST
     if not path.is_file():
         return []
@@ -33,8 +36,13 @@ def retired(project: Path, *, base_iri: str, quads: list[Quad]) -> list[dict[str
         reader = csv.DictReader(f)
         if tuple(reader.fieldnames or ()) != COLUMNS:
             raise InputError(f"{LIST}:1: the columns must be {', '.join(COLUMNS)}")
-        described = {q.subject.value for q in quads if isinstance(q.subject, NamedNode)}
-        named = described | {q.object.value for q in quads if isinstance(q.object, NamedNode)}
+        described: Container[str]
+        named: Container[str]
+        if store is not None:
+            described, named = _Lookup(store, subject=True), _Lookup(store, subject=False)
+        else:
+            described = {q.subject.value for q in quads or () if isinstance(q.subject, NamedNode)}
+            named = described | {q.object.value for q in quads or () if isinstance(q.object, NamedNode)}
         rows = []
         for row in reader:
             where = f"{LIST}:{reader.line_num}"
@@ -43,7 +51,20 @@ def retired(project: Path, *, base_iri: str, quads: list[Quad]) -> list[dict[str
     return sorted(rows, key=lambda r: r["iri"])
 
 
-def _checked(entry: dict[str, str], where: str, base_iri: str, described: set[str], named: set[str]
+class _Lookup:
+    """``iri in lookup``: whether the store describes the IRI (as a subject), or names it at all."""
+
+    def __init__(self, store: Store, *, subject: bool) -> None:
+        self.store, self.subject = store, subject
+
+    def __contains__(self, iri: object) -> bool:
+        node = NamedNode(str(iri))
+        if next(self.store.quads_for_pattern(node, None, None), None) is not None:
+            return True
+        return not self.subject and next(self.store.quads_for_pattern(None, None, node), None) is not None
+
+
+def _checked(entry: dict[str, str], where: str, base_iri: str, described: Container[str], named: Container[str]
              ) -> dict[str, str]:
     iri, replacement = entry["iri"], entry["replaced_by"]
     if not iri.startswith(base_iri) or "#" in iri:

@@ -33,22 +33,38 @@ import errno
 import fcntl
 import gzip
 import hashlib
+import heapq
 import os
 import shutil
+import struct
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, BinaryIO, cast
 
-from pyoxigraph import BlankNode, CanonicalizationAlgorithm, Dataset, DefaultGraph, NamedNode, Quad, Store, Triple
+from pyoxigraph import (
+    CanonicalizationAlgorithm,
+    Dataset,
+    DefaultGraph,
+    NamedNode,
+    Quad,
+    QuerySolutions,
+    RdfFormat,
+    Store,
+    Triple,
+    parse,
+)
+from pyoxigraph import serialize as ox_serialize
 
 from kgpub import __version__
 from kgpub.errors import InputError, ReleaseNotFound
 from kgpub.rdf import jsonld
-from kgpub.rdf.formats import BY_NAME, DUMP_FORMATS
+from kgpub.rdf.formats import BY_NAME, DUMP_FORMATS, Format
 from kgpub.rdf.serialize import serialize
 from kgpub.release import diff, layout, verify
 from kgpub.release.manifest import FileEntry, Manifest, SourceEntry, ValidationSummary
@@ -61,15 +77,35 @@ removes it. (A folder is locked within microseconds of being made; the delay cov
 
 @dataclass(frozen=True)
 class Canonical:
-    """The release's content as written: what extra files are rendered from."""
+    """The release's content as written: what extra files are rendered from.
 
-    quads: list[Quad]  # deduplicated, canonical blank node labels, sorted
-    knowledge_graph: list[Triple]  # distinct triples of the default graphs' union, sorted
+    The writer gives re-readable views of its sorted files (each iteration parses them again), never a list
+    of every quad; tests may give lists."""
+
+    quads: Iterable[Quad]  # deduplicated, canonical blank node labels, sorted
+    knowledge_graph: Iterable[Triple]  # distinct triples of the default graphs' union, sorted
     prefixes: dict[str, str]
+    graphs: Mapping[str, Iterable[Triple]] | None = None  # each named graph's triples, sorted (when known)
 
     def graph(self, name: str) -> list[Triple]:
+        if self.graphs is not None:
+            return list(self.graphs.get(name, ()))
         node = NamedNode(name)
         return [q.triple for q in self.quads if q.graph_name == node]
+
+
+class _Reread:
+    """The statements of a sorted file the writer wrote, parsed again at each iteration."""
+
+    def __init__(self, path: Path, fmt: RdfFormat, count: int, *, triples: bool) -> None:
+        self.path, self.fmt, self.count, self.triples = path, fmt, count, triples
+
+    def __iter__(self) -> Iterator[Any]:
+        parsed = parse(path=str(self.path), format=self.fmt)
+        return (q.triple for q in parsed) if self.triples else iter(parsed)
+
+    def __len__(self) -> int:
+        return self.count
 
 
 Render = Callable[[Canonical], bytes]
@@ -79,7 +115,8 @@ Render = Callable[[Canonical], bytes]
 class Draft:
     """Everything a release is made of, before it is written."""
 
-    quads: list[Quad]
+    quads: Iterable[Quad] = ()
+    store: Store | None = None  # the quads already in a store (the build's): the writer adds ``quads`` to it
     default_graphs: list[str]  # named graphs whose union is the knowledge graph (triple dumps, default graph)
     prefixes: dict[str, str] = field(default_factory=dict)
     base_iri: str | None = None
@@ -108,28 +145,54 @@ def graph_file(graph: str, format_name: str, *, prefixes: dict[str, str] | None 
 def write(draft: Draft, root: Path) -> Release:
     """Write ``draft`` as a release under ``root`` (or reuse the identical one) and make it current.
 
-    An OSError while writing (no space left, a read-only folder) is an InputError naming the path and
-    the cause; what ``current`` pointed to is then untouched and no temporary folder is left.
+    The dumps are written once, straight into the build's temporary folder, and hashed there; nothing holds
+    every statement in Python. An OSError while writing (no space left, a read-only folder) is an InputError
+    naming the path and the cause; what ``current`` pointed to is then untouched and no temporary folder is left.
     """
-    version, content, files = _render(draft)
     _clean_stale(root)
-    final = root / version
-    exists = (final / layout.MANIFEST).is_file()
-    reused = exists and _intact(final)
-    if not reused:
-        previous = _previous(root)
-        files = {**files, layout.CHANGES: _changes(previous, version, draft.base_iri, content)}
+    refused: OSError | None = None  # the releases folder cannot be written: render elsewhere, to see if it must be
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f"{layout.BUILDING_PREFIX}{os.getpid()}-", dir=root))
+    except OSError as e:
+        refused = e
         try:
-            _write_folder(root, final, content, files, _manifest(version, draft, content, files, previous),
-                          replacing=exists)
-        except OSError as e:
-            raise _unwritable(root, f"cannot write release {version}", e, "nothing was published") from e
+            tmp = Path(tempfile.mkdtemp(prefix="kgpub-render-"))
+        except OSError:
+            raise _unwritable(root, "cannot write release files", e, "nothing was published") from e
+    reused, version = False, ""
+    try:
+        with _held(tmp, wait=True):
+            try:
+                tmp.chmod(0o755)
+                version, content, dumps, files = _render(draft, tmp)
+            except OSError as e:
+                raise _unwritable(root, "cannot write release files", e, "nothing was published") from e
+            final = root / version
+            exists = (final / layout.MANIFEST).is_file()
+            reused = exists and _intact(final)
+            if not reused and refused is not None:
+                raise _unwritable(root, f"cannot write release {version}", refused, "nothing was published")
+            if not reused:
+                previous = _previous(root)
+                try:
+                    files = {**files, layout.CHANGES: _changes(previous, version, draft.base_iri, content)}
+                    manifest = _manifest(version, draft, content, {**dumps, **_entries(files)}, previous)
+                    _write_folder(root, tmp, final, files, manifest, replacing=exists)
+                except OSError as e:
+                    raise _unwritable(root, f"cannot write release {version}", e, "nothing was published") from e
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     try:
         _point_current(root, version)
     except OSError as e:
         raise _unwritable(root, f"release {version} is in place but `current` could not be switched to it", e,
                           "") from e
-    return Release(final.resolve(), reused=reused)
+    return Release((root / version).resolve(), reused=reused)
+
+
+def _entries(files: Mapping[str, bytes]) -> dict[str, FileEntry]:
+    return {name: FileEntry(sha256=hashlib.sha256(data).hexdigest(), bytes=len(data)) for name, data in files.items()}
 
 
 def _intact(folder: Path) -> bool:
@@ -152,34 +215,144 @@ def _unwritable(root: Path, what: str, error: OSError, outcome: str) -> InputErr
     return InputError(f"{root}: {what} ({cause}{where}); {', '.join(filter(None, (outcome, current)))}")
 
 
-def _render(draft: Draft) -> tuple[str, Canonical, dict[str, bytes]]:
-    """The version, the canonical content and every file but the manifest; the version covers them all."""
-    quads = _canonical(draft.quads)
+WORK = ".work"  # the sorted statements, inside the temporary folder: the store is loaded from them, then removed
+
+
+def _render(draft: Draft, tmp: Path) -> tuple[str, Canonical, dict[str, FileEntry], dict[str, bytes]]:
+    """The version, the canonical content, the dumps (written into ``tmp``) and every other file but the manifest.
+
+    The version covers the layout version, the N-Quads dump, the context and every extra file."""
+    work = tmp / WORK
+    work.mkdir()
+    store = draft.store if draft.store is not None else Store()
+    store.bulk_extend(draft.quads)
+    _canonicalize_blank_nodes(store)
+    graphs: dict[str, _Reread] = {}
+    for i, name in enumerate(sorted((g.value for g in store.named_graphs() if isinstance(g, NamedNode)),
+                                    key=lambda g: f"<{g}>")):
+        path = work / f"graph-{i}.nt"
+        graphs[name] = _Reread(path, RdfFormat.N_TRIPLES, _sorted_graph(store, NamedNode(name), path), triples=True)
+    kg_path = work / "knowledge-graph.nt"
+    kg = _Reread(kg_path, RdfFormat.N_TRIPLES,
+                 _merge([graphs[g].path for g in draft.default_graphs if g in graphs], kg_path), triples=True)
+    nq_path = tmp / layout.dump_name(BY_NAME["nquads"])
+    quads = _Reread(nq_path, RdfFormat.N_QUADS, _write_nquads(graphs, nq_path), triples=False)
     prefixes = dict(sorted(draft.prefixes.items()))
-    defaults = {NamedNode(g) for g in draft.default_graphs}
-    triples = sorted(dict.fromkeys(q.triple for q in quads if q.graph_name in defaults),
-                     key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
-    context = jsonld.Context.of(prefixes, triples=triples)  # the JSON-LD dump holds the knowledge graph
-    files: dict[str, bytes] = {}
+    context = jsonld.Context.of(prefixes, triples=kg)  # the JSON-LD dump holds the knowledge graph
+    content = Canonical(quads=quads, knowledge_graph=kg, prefixes=prefixes, graphs=graphs)
+    dumps: dict[str, FileEntry] = {}
     for fmt in DUMP_FORMATS:
-        data = serialize(quads if fmt.quads else triples, fmt, prefixes=prefixes, context=context).body
-        files[layout.dump_name(fmt)] = data
-        files[layout.dump_name(fmt, gz=True)] = gzip.compress(data, compresslevel=9, mtime=0)
-    content = Canonical(quads=quads, knowledge_graph=triples, prefixes=prefixes)
-    digest = hashlib.sha256(layout.FORMAT.encode() + b"\n" + files[layout.dump_name(BY_NAME["nquads"])])
+        name = layout.dump_name(fmt)
+        path = tmp / name
+        if fmt.name == "ntriples":
+            with _naming(path), kg_path.open("rb") as f, _out(path) as out:
+                shutil.copyfileobj(f, out, 1 << 20)
+        elif fmt.name != "nquads":
+            with _naming(path), _out(path) as out:
+                _dump(fmt, quads if fmt.quads else kg, out, prefixes, context)
+        dumps[name] = _synced_entry(path)
+        dumps[layout.dump_name(fmt, gz=True)] = _gzip(path, tmp / layout.dump_name(fmt, gz=True))
+    digest = hashlib.sha256(layout.FORMAT.encode() + b"\n")
+    with nq_path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    files: dict[str, bytes] = {}
     renders: dict[str, Render] = {**draft.files, jsonld.CONTEXT_NAME: lambda _: context.render()}
     for name, render in sorted(renders.items()):
         files[name] = render(content)
         digest.update(b"\0" + name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
-    return digest.hexdigest()[:16], content, files
+    return digest.hexdigest()[:16], content, dumps, files
 
 
-def _canonical(quads: list[Quad]) -> list[Quad]:
-    """Deduplicated quads with canonical blank node labels, in a stable order."""
-    dataset = Dataset(quads)
-    if any(isinstance(q.subject, BlankNode) or isinstance(q.object, BlankNode) for q in quads):
-        dataset.canonicalize(CanonicalizationAlgorithm.RDFC_1_0)
-    return sorted(dataset, key=diff.order)  # the order kgpub.release.diff merges by
+def _canonicalize_blank_nodes(store: Store) -> None:
+    """RDFC-1.0 labels for the store's blank nodes. Only quads that mention a blank node take part in RDFC-1.0's
+    hashes, so those quads alone are canonicalized (the others stay as they are, in the store)."""
+    blank = [Quad(r["s"], r["p"], r["o"], r["g"]) for r in cast(QuerySolutions, store.query(
+        "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o FILTER(isBlank(?s) || isBlank(?o)) } }"))]
+    if not blank:
+        return
+    dataset = Dataset(blank)
+    dataset.canonicalize(CanonicalizationAlgorithm.RDFC_1_0)
+    for quad in blank:
+        store.remove(quad)
+    store.bulk_extend(dataset)
+
+
+def _sorted_graph(store: Store, graph: NamedNode, path: Path) -> int:
+    """One named graph as sorted N-Triples lines in ``path``; how many. Sorting the lines as bytes is the release
+    order (:func:`kgpub.release.diff.order`): UTF-8 keeps code point order, and the space after each term sorts
+    before anything that could continue it."""
+    store.dump(output=str(path), format=RdfFormat.N_TRIPLES, from_graph=graph)
+    with path.open("rb") as f:
+        lines = f.readlines()
+    lines.sort()
+    with path.open("wb") as f:
+        f.writelines(lines)
+    return len(lines)
+
+
+def _merge(paths: list[Path], out: Path) -> int:
+    """The distinct lines of sorted files, merged into ``out``, sorted; how many."""
+    files = [p.open("rb") for p in paths]
+    count = 0
+    try:
+        with out.open("wb") as target:
+            last = None
+            for line in heapq.merge(*files):
+                if line != last:
+                    target.write(line)
+                    count, last = count + 1, line
+    finally:
+        for f in files:
+            f.close()
+    return count
+
+
+def _write_nquads(graphs: Mapping[str, _Reread], path: Path) -> int:
+    """The N-Quads dump from the sorted graphs (graph names in release order): each line with its graph."""
+    count = 0
+    with _naming(path), _out(path) as out:
+        for name, graph in graphs.items():
+            suffix = f"<{name}> .\n".encode()
+            with graph.path.open("rb") as f:
+                for line in f:
+                    out.write(line[:-2] + suffix)
+                    count += 1
+    return count
+
+
+def _dump(fmt: Format, statements: Iterable[Any], out: BinaryIO, prefixes: dict[str, str],
+          context: jsonld.Context) -> None:
+    if fmt.oxigraph == RdfFormat.JSON_LD:
+        out.write(jsonld.compact(statements, context))
+        return
+    ox_serialize(statements, output=out, format=fmt.oxigraph, prefixes=prefixes)  # type: ignore[arg-type]
+
+
+def _gzip(path: Path, target: Path) -> FileEntry:
+    """``path`` gzip-compressed into ``target``, streamed: the bytes ``gzip.compress(data, 9, mtime=0)`` gives."""
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    crc, size = 0, 0
+    with _naming(target), path.open("rb") as f, _out(target) as out:
+        out.write(b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\x03")  # no name, mtime 0, best compression, Unix
+        while chunk := f.read(1 << 20):
+            crc, size = zlib.crc32(chunk, crc), size + len(chunk)
+            out.write(deflate.compress(chunk))
+        out.write(deflate.flush() + struct.pack("<II", crc, size & 0xFFFFFFFF))
+    return _synced_entry(target)
+
+
+def _out(path: Path) -> BinaryIO:
+    """A dump of the release opened for writing: the one place streamed files are made."""
+    return path.open("wb")
+
+
+def _synced_entry(path: Path) -> FileEntry:
+    """A written file's manifest entry (hashed as read back), synced to disk."""
+    with _naming(path), path.open("rb") as f:
+        digest = hashlib.file_digest(f, "sha256").hexdigest()
+        os.fsync(f.fileno())
+    return FileEntry(sha256=digest, bytes=path.stat().st_size)
 
 
 def _previous(root: Path) -> Release | None:
@@ -206,27 +379,25 @@ def _changes(previous: Release | None, version: str, base_iri: str | None, conte
     return gzip.compress(text, compresslevel=9, mtime=0)
 
 
-def _manifest(version: str, draft: Draft, content: Canonical, files: dict[str, bytes],
+def _manifest(version: str, draft: Draft, content: Canonical, files: dict[str, FileEntry],
               previous: Release | None) -> Manifest:
-    counts: dict[str, int] = {}
-    for q in content.quads:  # canonical quads are distinct, so these are distinct triples per graph
-        if isinstance(q.graph_name, NamedNode):
-            counts[q.graph_name.value] = counts.get(q.graph_name.value, 0) + 1
+    graphs = content.graphs or {}
     return Manifest(
         version=version, format=layout.FORMAT, kgpub=__version__,
         built_at=datetime.now(UTC).replace(microsecond=0).isoformat(),
-        graphs=dict(sorted(counts.items())), default_graphs=list(draft.default_graphs),
-        default_graph_triples=len(content.knowledge_graph), prefixes=content.prefixes, base_iri=draft.base_iri,
-        sources=draft.sources, validation=draft.validation,
-        files={name: FileEntry(sha256=hashlib.sha256(data).hexdigest(), bytes=len(data))
-               for name, data in sorted(files.items())},
+        graphs={name: len(cast(Sized, triples)) for name, triples in sorted(graphs.items())},
+        default_graphs=list(draft.default_graphs),
+        default_graph_triples=len(cast(Sized, content.knowledge_graph)), prefixes=content.prefixes,
+        base_iri=draft.base_iri, sources=draft.sources, validation=draft.validation,
+        files=dict(sorted(files.items())),
         previous=previous.version if previous is not None else None,
     )
 
 
-def _write_folder(root: Path, final: Path, content: Canonical, files: dict[str, bytes], manifest: Manifest, *,
+def _write_folder(root: Path, tmp: Path, final: Path, files: dict[str, bytes], manifest: Manifest, *,
                   replacing: bool = False) -> None:
-    """Write the release folder; the store also holds the knowledge graph as its default graph.
+    """Finish the release folder ``tmp`` (the dumps are in it) and rename it to ``final``; the store also holds the
+    knowledge graph as its default graph.
 
     Queries without a dataset then read one graph instead of a union of named graphs (25-40%
     faster on aggregates); the named graphs, and so ``GRAPH`` queries, are unchanged. Every file
@@ -234,39 +405,37 @@ def _write_folder(root: Path, final: Path, content: Canonical, files: dict[str, 
     whose bytes are still only in memory. ``replacing``: ``final`` is a damaged copy of this
     release, set aside when the new one is complete and removed once it is in place.
     """
-    root.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f"{layout.BUILDING_PREFIX}{os.getpid()}-", dir=root))
     aside = root / f"{layout.SET_ASIDE_PREFIX}{final.name}-{os.getpid()}"
     try:
-        with _held(tmp, wait=True):
-            tmp.chmod(0o755)
-            _write_store(tmp / layout.STORE, content)
-            for name, data in files.items():
-                _write_file(tmp / name, data)
-            manifest = replace(manifest, store_files=_store_files(tmp / layout.STORE))
-            _write_file(tmp / layout.MANIFEST, manifest.to_json().encode("utf-8"))
-            _sync(tmp)
-            if replacing:
-                _set_aside(final, aside)
-            try:
-                os.rename(tmp, final)
-            except OSError:
-                if not (final / layout.MANIFEST).is_file():  # not a concurrent identical build: a real error
-                    if replacing and aside.exists() and not final.exists():
-                        os.rename(aside, final)  # as it was
-                    raise
-            with suppress(OSError):  # the release is in place: making the rename durable is the disk's best
-                _sync(root)
+        _write_store(tmp / layout.STORE, tmp / WORK, manifest)
+        shutil.rmtree(tmp / WORK)
+        for name, data in files.items():
+            _write_file(tmp / name, data)
+        manifest = replace(manifest, store_files=_store_files(tmp / layout.STORE))
+        _write_file(tmp / layout.MANIFEST, manifest.to_json().encode("utf-8"))
+        _sync(tmp)
+        if replacing:
+            _set_aside(final, aside)
+        try:
+            os.rename(tmp, final)
+        except OSError:
+            if not (final / layout.MANIFEST).is_file():  # not a concurrent identical build: a real error
+                if replacing and aside.exists() and not final.exists():
+                    os.rename(aside, final)  # as it was
+                raise
+        with suppress(OSError):  # the release is in place: making the rename durable is the disk's best
+            _sync(root)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
         shutil.rmtree(aside, ignore_errors=True)
 
 
-def _write_store(folder: Path, content: Canonical) -> None:
-    """The store, closed when this returns (its files are final: they are hashed next)."""
+def _write_store(folder: Path, work: Path, manifest: Manifest) -> None:
+    """The store, loaded from the sorted graphs, closed when this returns (its files are final: they are hashed
+    next)."""
     store = Store(str(folder))
-    store.bulk_extend(content.quads)
-    store.bulk_extend(Quad(t.subject, t.predicate, t.object, DefaultGraph()) for t in content.knowledge_graph)
+    for i, name in enumerate(manifest.graphs):
+        store.bulk_load(path=str(work / f"graph-{i}.nt"), format=RdfFormat.N_TRIPLES, to_graph=NamedNode(name))
+    store.bulk_load(path=str(work / "knowledge-graph.nt"), format=RdfFormat.N_TRIPLES, to_graph=DefaultGraph())
     store.flush()
     store.optimize()
     del store

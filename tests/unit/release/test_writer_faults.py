@@ -11,10 +11,12 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pyoxigraph import Literal, NamedNode, Quad, Store
@@ -70,10 +72,16 @@ def _full_disk(path: object = None) -> OSError:
 class _FullStore:
     """A store that fills the disk while it is loaded (made for real, so its folder holds files)."""
 
-    def __init__(self, path: str) -> None:
+    def __new__(cls, path: str | None = None) -> Any:
+        if path is None:  # the writer's in-memory store of the draft: a real one
+            return Store()
+        return super().__new__(cls)
+
+    def __init__(self, path: str | None = None) -> None:
+        assert path is not None
         self.path, self.store = path, Store(path)
 
-    def bulk_extend(self, _quads: object) -> None:
+    def bulk_load(self, **_kwargs: object) -> None:
         raise _full_disk(Path(self.path) / "000009.sst")
 
 
@@ -92,6 +100,27 @@ def _fail_writing(name: str | None) -> Callable[[Path, bytes], None]:
     return write
 
 
+def _fail_dumping(name: str) -> Callable[[Path], Any]:
+    """A ``writer._out`` (how dumps are streamed to disk) that writes part of ``name`` and runs out of space."""
+    real = writer._out
+
+    class Full:
+        def __init__(self, path: Path) -> None:
+            self.path, self.f = path, real(path)
+
+        def __enter__(self) -> "Full":
+            return self
+
+        def __exit__(self, *_exc: object) -> None:
+            self.f.close()
+
+        def write(self, data: bytes) -> int:
+            self.f.write(data[: len(data) // 2])
+            raise _full_disk(self.path)
+
+    return lambda path: Full(path) if path.name == name else real(path)
+
+
 def _failing(*_args: object, **_kwargs: object) -> None:
     raise _full_disk()
 
@@ -105,7 +134,7 @@ def _break(point: str, monkeypatch: pytest.MonkeyPatch) -> None:
     elif point == "first file":
         monkeypatch.setattr(writer, "_write_file", _fail_writing(None))
     elif point == "a dump":
-        monkeypatch.setattr(writer, "_write_file", _fail_writing("dataset.nq.gz"))
+        monkeypatch.setattr(writer, "_out", _fail_dumping("dataset.nq.gz"))
     elif point == "manifest":
         monkeypatch.setattr(writer, "_write_file", _fail_writing(layout.MANIFEST))
     elif point == "rename":
@@ -130,7 +159,7 @@ def test_a_full_disk_while_writing_loses_nothing(root: Path, point: str, monkeyp
 
 
 def test_the_failing_file_is_named(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(writer, "_write_file", _fail_writing("dataset.ttl"))
+    monkeypatch.setattr(writer, "_out", _fail_dumping("dataset.ttl"))
     with pytest.raises(InputError, match=rf"\({FULL}: {root}/\.building-[^/]+/dataset\.ttl\)"):
         writer.write(_draft("b"), root)
 
@@ -211,8 +240,12 @@ def test_a_read_only_releases_folder_simulated(root: Path, code: int, monkeypatc
     current = open_release(root).version
     before = _state(root)
 
-    def refuse(*_args: object, **_kwargs: object) -> str:
-        raise OSError(code, os.strerror(code), str(root / ".building-x"))
+    real = tempfile.mkdtemp
+
+    def refuse(*args: object, dir: object = None, **kwargs: object) -> str:  # noqa: A002 - mkdtemp's own name
+        if dir is not None and Path(str(dir)) == root:  # the releases folder is read-only, the system's temp is not
+            raise OSError(code, os.strerror(code), str(root / ".building-x"))
+        return real(*args, dir=dir, **kwargs)  # type: ignore[call-overload, no-any-return]
 
     monkeypatch.setattr(writer.tempfile, "mkdtemp", refuse)
     with pytest.raises(InputError, match=f"{root}: cannot write release .*{os.strerror(code)}"):
@@ -227,12 +260,12 @@ def test_the_cli_reports_a_full_disk_in_one_line(tmp_path: Path) -> None:
     script = textwrap.dedent(f"""
         import errno, os, sys
         from kgpub.release import writer
-        real = writer._write_file
-        def full(path, data):
+        real = writer._out
+        def full(path):
             if path.name == "dataset.nt":
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
-            real(path, data)
-        writer._write_file = full
+            return real(path)
+        writer._out = full
         sys.argv = ["kgpub", "build", "--project", {str(project)!r}]
         from kgpub.cli.commands import main
         main()
@@ -258,22 +291,30 @@ KILLED = textwrap.dedent("""
     def die(*_args, **_kwargs):
         os.kill(os.getpid(), signal.SIGKILL)
 
-    real_store, real_write = writer.Store, writer._write_file
+    real_store, real_out = writer.Store, writer._out
     if point == "store":
         class Dying:
-            def __init__(self, path):
+            def __new__(cls, path=None):
+                return real_store() if path is None else super().__new__(cls)
+            def __init__(self, path=None):
                 self.store = real_store(path)
-            def bulk_extend(self, quads):
-                self.store.bulk_extend(list(quads)[:10])
+            def bulk_load(self, **kwargs):
+                self.store.bulk_load(**kwargs)
                 die()
         writer.Store = Dying
     elif point == "a dump":
-        def write(path, data):
-            if path.name == "dataset.nq":
-                real_write(path, data[: len(data) // 2])
+        class Half:
+            def __init__(self, path):
+                self.f = real_out(path)
+            def __enter__(self):
+                return self
+            def __exit__(self, *exc):
+                self.f.close()
+            def write(self, data):
+                self.f.write(data[: len(data) // 2])
+                self.f.flush()
                 die()
-            real_write(path, data)
-        writer._write_file = write
+        writer._out = lambda path: Half(path) if path.name == "dataset.nq" else real_out(path)
     elif point == "before rename":
         os.rename = die  # the folder is complete, manifest included
     elif point == "before current":
