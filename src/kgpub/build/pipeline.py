@@ -11,16 +11,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pyoxigraph import NamedNode
+from pyoxigraph import NamedNode, Store
 
 from kgpub.build import links, retired
 from kgpub.build.bridge import from_rdflib
 from kgpub.build.examples import example_queries
 from kgpub.build.report import ValidationReport
-from kgpub.build.sources import KNOWLEDGE_GRAPH, Sources, graph_name, load_sources
+from kgpub.build.sources import KNOWLEDGE_GRAPH, SUFFIXES, Sources, graph_name, load_sources
 from kgpub.build.validate import validate
 from kgpub.errors import KgpubError, UnverifiedLinks, ValidationFailed
 from kgpub.metadata import statistics, tables
+from kgpub.progress import QUIET, Progress
 from kgpub.release import outcome, writer
 from kgpub.release.manifest import SourceEntry, ValidationSummary
 from kgpub.release.outcome import BuildOutcome
@@ -42,27 +43,28 @@ class BuildResult:
         return self.release.reused
 
 
-def check(settings: Settings) -> tuple[Sources, ValidationReport]:
+def check(settings: Settings, *, progress: Progress = QUIET) -> tuple[Sources, ValidationReport]:
     """Load the sources, check their links and validate them: what ``kgpub validate`` and the build share.
 
     Raises UnverifiedLinks when a link into another knowledge graph is not verified; the
     report says whether the sources are publishable (no violations)."""
-    sources = load_sources(settings.project, base_iri=settings.base_iri)
+    sources = load_sources(settings.project, base_iri=settings.base_iri, progress=progress)
     if unverified := links.problems(sources):
         raise UnverifiedLinks(unverified, mapping=links.MAPPING.as_posix())
-    return sources, validate(sources, store=sources.store)
+    return sources, validate(sources, store=sources.store, progress=progress)
 
 
-def build(settings: Settings) -> BuildResult:
+def build(settings: Settings, *, progress: Progress = QUIET) -> BuildResult:
     """Load, check links, validate and write a release; on UnverifiedLinks or ValidationFailed nothing is written.
 
     Either way the outcome is recorded beside the releases (``last-build.json``), for a server that watches them."""
     try:
-        sources, report = check(settings)
+        sources, report = check(settings, progress=progress)
         if not report.publishable:
             raise ValidationFailed(report.summary, report_text=report.text())
-        result = BuildResult(release=writer.write(draft(settings, sources, report), settings.releases_dir),
-                             report=report)
+        release = draft(settings, sources, report)
+        sources.store = Store()  # validated: the writer streams the files again, so free the store's memory
+        result = BuildResult(release=writer.write(release, settings.releases_dir, progress=progress), report=report)
     except KgpubError as e:
         outcome.record(settings.releases_dir, BuildOutcome.now(ok=False, code=e.code, message=e.message))
         raise
@@ -74,7 +76,9 @@ def draft(settings: Settings, sources: Sources, report: ValidationReport) -> wri
     """The release of validated sources: every graph, the report as a graph and as files, the example queries."""
     report_graph = graph_name(settings.base_iri, "validation")
     result = writer.Draft(
-        store=sources.store, quads=from_rdflib(report.graph, report_graph),
+        parts=[writer.Part(path=f.path, format=SUFFIXES[f.path.suffix], graph=sources.graph_names[f.folder].value)
+               for f in sources.files],  # the sources as written, streamed again (a store normalizes numbers)
+        quads=from_rdflib(report.graph, report_graph),
         default_graphs=[sources.graph_names[f].value for f in KNOWLEDGE_GRAPH],
         prefixes=sources.prefixes, base_iri=settings.base_iri,
         sources=[SourceEntry(path=f.path.relative_to(sources.project).as_posix(),

@@ -148,10 +148,13 @@ def _untarget(graph: Graph, shape: Node) -> None:
         graph.remove((shape, RDF.type, cls))
 
 
-def run(checks: list[Check], store: Store, default_graphs: list[NamedNode], report: Graph, report_node: Node) -> None:
+def run(checks: list[Check], store: Store, default_graphs: list[NamedNode], report: Graph, report_node: Node,
+        *, step: Callable[[int], None] | None = None) -> None:
     """Run every check and add its results to ``report`` as pySHACL writes them (``sh:node``'s nested results
-    under ``sh:detail``, once per result they explain)."""
-    for c in checks:
+    under ``sh:detail``, once per result they explain); ``step(n)`` is told before the n-th check."""
+    for done, c in enumerate(checks):
+        if step is not None:
+            step(done)
         for found in _find(c, store, default_graphs, report):
             report.add((report_node, SH.result, _emit(found, report)))
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from pyoxigraph import NamedNode, Quad, RdfFormat, Store, parse
 
 from kgpub.errors import InputError, SourceSyntaxError
+from kgpub.progress import QUIET, Progress
 from kgpub.rdf.syntax import problem
 
 FOLDERS = ("ontology", "data", "shapes")
@@ -80,14 +81,17 @@ def find_files(project: Path) -> dict[str, list[Path]]:
     return found
 
 
-def load_sources(project: Path, *, base_iri: str) -> Sources:
+def load_sources(project: Path, *, base_iri: str, progress: Progress = QUIET) -> Sources:
     """Parse every source file strictly into the store; a syntax error names file, line and column."""
     project = project.resolve()
     found = find_files(project)
     sources = Sources(project=project, base_iri=base_iri, graph_names={f: graph_name(base_iri, f) for f in FOLDERS})
+    total, done = sum(len(paths) for paths in found.values()), 0
     for folder, paths in found.items():
         target = sources.graph_names[folder]
         for path in paths:
+            done += 1
+            progress.step(f"parsing {folder}/{path.name} (file {done} of {total})")
             count, prefixes, digest = _check(path)
             try:
                 sources.store.load(path=str(path), format=SUFFIXES[path.suffix], to_graph=target)

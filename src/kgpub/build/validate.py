@@ -23,6 +23,7 @@ from kgpub.build.cube import duplicate_observations
 from kgpub.build.parallel import pyshacl_report
 from kgpub.build.report import Namer, Result, ValidationReport, result_of
 from kgpub.build.sources import KNOWLEDGE_GRAPH, Sources
+from kgpub.progress import QUIET, Progress
 
 
 def _order(r: Result) -> tuple[object, ...]:
@@ -34,7 +35,7 @@ IC12_SHAPE = "shapes#IC12-NoDuplicateObservations"  # under the project's base I
 
 
 def validate(sources: Sources, *, store: Store | None = None, offload: bool = True,
-             processes: int | None = None) -> ValidationReport:
+             processes: int | None = None, progress: Progress = QUIET) -> ValidationReport:
     """Validate data + ontology against the shapes.
 
     ``store`` holds the same quads (one is made when not given); SHACL-SPARQL targets and
@@ -46,6 +47,7 @@ def validate(sources: Sources, *, store: Store | None = None, offload: bool = Tr
         store = sources.store
     default_graphs = [sources.graph_names[f] for f in KNOWLEDGE_GRAPH]
     shapes = to_rdflib(sources.graph("shapes"))
+    progress.step("validating: planning")
     shacl_sparql.check_queries(shapes)
     plan = shacl_sparql.plan(shapes, store, default_graphs) if offload else shacl_sparql.Plan(shapes)
     core = shacl_core.plan(shapes, plan.shapes_for_pyshacl) if offload else []
@@ -53,12 +55,16 @@ def validate(sources: Sources, *, store: Store | None = None, offload: bool = Tr
         graph = Graph()
         graph.add((BNode(), RDF.type, SH.ValidationReport))
     else:
+        progress.step("validating: pySHACL")
         data = to_rdflib(q for f in KNOWLEDGE_GRAPH for q in sources.graph(f))
         cores = processes if processes is not None else min(4, os.cpu_count() or 1)
         graph = pyshacl_report(data, plan.shapes_for_pyshacl, processes=cores)
     report_node = next(iter(graph.subjects(RDF.type, SH.ValidationReport)))
+    progress.step("validating: SHACL-SPARQL constraints")
     shacl_sparql.run(plan.constraints, store, default_graphs, graph, report_node)
-    shacl_core.run(core, store, default_graphs, graph, report_node)
+    shacl_core.run(core, store, default_graphs, graph, report_node,
+                   step=lambda done: progress.step(f"validating: {done} of {len(core)} SHACL Core checks"))
+    progress.step("validating: Data Cube IC-12")
     _add_duplicates(graph, store, URIRef(sources.base_iri + IC12_SHAPE))
     names = Namer(sources.prefixes, shapes)
     results = tuple(sorted((result_of(graph, node, names) for node in graph.subjects(RDF.type, SH.ValidationResult)),

@@ -34,7 +34,7 @@ vocabularies (§4.3 ``void:vocabulary``)
     prefixes (longest match), else cut after the IRI's last ``#`` or ``/``.
 
 The result is the release file ``statistics.json`` (:data:`FILE_NAME`, deterministic bytes:
-sorted keys and lists). Nothing here imports rdflib; counting is linear in the triples.
+sorted keys and lists). Nothing here imports rdflib; the counting is SPARQL in the store.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pyoxigraph import NamedNode, Triple
+from pyoxigraph import DefaultGraph, Literal, Quad, QuerySolutions, Store, Triple
 
 from kgpub.errors import NotFound
 
@@ -56,6 +56,7 @@ if TYPE_CHECKING:
 FILE_NAME = "statistics.json"
 FORMAT = 1  # the layout of statistics.json
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 URI_SPACE_PATH = "id/"  # the URI space of the dataset's entities, relative to the base IRI
 
 
@@ -127,71 +128,95 @@ class Statistics:
 
 def compute(triples: Iterable[Triple], *, base_iri: str, targets: Mapping[str, Sequence[str]] | None = None,
             prefixes: Mapping[str, str] | None = None) -> Statistics:
-    """The statistics of ``triples`` (distinct; duplicates are counted once), for a dataset under ``base_iri``.
+    """The statistics of ``triples`` (distinct; duplicates are counted once), for a dataset under ``base_iri``:
+    :func:`of_store` on a store of them."""
+    store = Store()
+    store.bulk_extend(Quad(t.subject, t.predicate, t.object, DefaultGraph()) for t in triples)
+    return of_store(store, base_iri=base_iri, targets=targets, prefixes=prefixes)
+
+
+def of_store(store: Store, *, base_iri: str, targets: Mapping[str, Sequence[str]] | None = None,
+             prefixes: Mapping[str, str] | None = None) -> Statistics:
+    """The statistics of the knowledge graph in ``store``'s default graph, counted by SPARQL in the store (a
+    million triples as Python objects would cost more than the whole build may use).
 
     ``targets`` maps each knowledge graph linked to (its name) to its namespaces (:func:`link_targets`);
     ``prefixes`` (the release's) name the vocabularies' namespaces."""
     uri_space = base_iri + URI_SPACE_PATH
-    kg = list(dict.fromkeys(triples))
-    subjects: set[object] = set()
-    objects: set[object] = set()
-    instances: dict[str, set[object]] = defaultdict(set)
-    out_degree: dict[object, int] = defaultdict(int)
-    by_property: dict[str, tuple[list[int], set[object], set[object]]] = {}
-    for t in kg:
-        subjects.add(t.subject)
-        objects.add(t.object)
-        out_degree[t.subject] += 1
-        count, subs, objs = by_property.setdefault(t.predicate.value, ([0], set(), set()))
-        count[0] += 1
-        subs.add(t.subject)
-        objs.add(t.object)
-        if t.predicate.value == RDF_TYPE and isinstance(t.object, NamedNode):
-            instances[t.object.value].add(t.subject)
-
-    def entity(term: object) -> bool:
-        return isinstance(term, NamedNode) and term.value.startswith(uri_space)
-
-    classes = {t.object for t in kg if t.predicate.value == RDF_TYPE}
-    class_partitions = [
-        ClassPartition(cls=c, triples=sum(out_degree[s] for s in members), distinct_subjects=len(members),
-                       entities=sum(1 for s in members if entity(s)))
-        for c, members in sorted(instances.items())]
-    property_partitions = [
-        PropertyPartition(property=p, triples=count[0], distinct_subjects=len(subs), distinct_objects=len(objs))
-        for p, (count, subs, objs) in sorted(by_property.items())]
-    examples = {c: min(s.value for s in members if isinstance(s, NamedNode) and entity(s))
-                for c, members in sorted(instances.items()) if any(entity(s) for s in members)}
+    entity = f'(isIRI({{x}}) && STRSTARTS(STR({{x}}), {_string(uri_space)}))'
+    (totals,) = _select(store, f"""SELECT (COUNT(*) AS ?triples) (COUNT(DISTINCT ?s) AS ?subjects)
+        (COUNT(DISTINCT ?o) AS ?objects) (COUNT(DISTINCT ?p) AS ?properties)
+        (COUNT(DISTINCT IF({entity.format(x="?s")}, ?s, ?none)) AS ?entities) WHERE {{ ?s ?p ?o }}""")
+    (typed,) = _select(store, f"SELECT (COUNT(DISTINCT ?c) AS ?classes) WHERE {{ ?s <{RDF_TYPE}> ?c }}")
+    members = {r["c"]: r for r in _select(store, f"""SELECT ?c (COUNT(?s) AS ?instances)
+        (SUM(IF({entity.format(x="?s")}, 1, 0)) AS ?entities)
+        WHERE {{ ?s <{RDF_TYPE}> ?c FILTER(isIRI(?c)) }} GROUP BY ?c""")}
+    examples = {r["c"]: r["example"] for r in _select(store, f"""SELECT ?c (MIN(STR(?s)) AS ?example)
+        WHERE {{ ?s <{RDF_TYPE}> ?c FILTER(isIRI(?c) && {entity.format(x="?s")}) }} GROUP BY ?c""")}
+    described = {r["c"]: r["triples"] for r in _select(store, f"""SELECT ?c (COUNT(*) AS ?triples)
+        WHERE {{ ?s <{RDF_TYPE}> ?c FILTER(isIRI(?c)) ?s ?p ?o }} GROUP BY ?c""")}
+    class_partitions = [ClassPartition(cls=c, triples=described[c], distinct_subjects=r["instances"],
+                                       entities=r["entities"]) for c, r in sorted(members.items())]
+    property_partitions = [PropertyPartition(property=r["p"], triples=r["triples"], distinct_subjects=r["subjects"],
+                                             distinct_objects=r["objects"])
+                           for r in sorted(_select(store, """SELECT ?p (COUNT(*) AS ?triples)
+                               (COUNT(DISTINCT ?s) AS ?subjects) (COUNT(DISTINCT ?o) AS ?objects)
+                               WHERE { ?s ?p ?o } GROUP BY ?p"""), key=lambda r: r["p"])]
     return Statistics(
-        uri_space=uri_space, triples=len(kg), entities=sum(1 for s in subjects if entity(s)),
-        distinct_subjects=len(subjects), distinct_objects=len(objects), classes=len(classes),
-        properties=len(by_property), class_partitions=class_partitions, property_partitions=property_partitions,
-        linksets=_linksets(kg, base_iri, targets or {}),
-        vocabularies=_vocabularies(kg, base_iri, prefixes or {}), examples=examples)
+        uri_space=uri_space, triples=totals["triples"], entities=totals["entities"],
+        distinct_subjects=totals["subjects"], distinct_objects=totals["objects"], classes=typed["classes"],
+        properties=totals["properties"], class_partitions=class_partitions, property_partitions=property_partitions,
+        linksets=_linksets(store, base_iri, targets or {}),
+        vocabularies=_vocabularies(store, base_iri, prefixes or {}),
+        examples=dict(sorted(examples.items())))
 
 
-def _linksets(kg: list[Triple], base_iri: str, targets: Mapping[str, Sequence[str]]) -> list[Linkset]:
+def _string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _select(store: Store, query: str) -> list[dict[str, Any]]:
+    """The solutions of a SELECT on the default graph, as Python values (IRIs and strings as str, counts as int)."""
+    solutions = store.query(query)
+    assert isinstance(solutions, QuerySolutions)
+    names = [v.value for v in solutions.variables]
+    rows = []
+    for solution in solutions:
+        row: dict[str, Any] = {}
+        for name in names:
+            term = solution[name]
+            if isinstance(term, Literal) and term.datatype.value == XSD_INTEGER:
+                row[name] = int(term.value)
+            else:
+                row[name] = term.value if term is not None else None
+        rows.append(row)
+    return rows
+
+
+def _linksets(store: Store, base_iri: str, targets: Mapping[str, Sequence[str]]) -> list[Linkset]:
     found = []
     for name, namespaces in sorted(targets.items()):
         prefixes = tuple(namespaces)
-        links = [t for t in kg if isinstance(t.subject, NamedNode) and t.subject.value.startswith(base_iri)
-                 and isinstance(t.object, NamedNode) and t.object.value.startswith(prefixes)]
-        if not links:
+        links = (f"?s ?p ?o FILTER(isIRI(?s) && STRSTARTS(STR(?s), {_string(base_iri)}) && isIRI(?o) && ("
+                 + " || ".join(f"STRSTARTS(STR(?o), {_string(ns)})" for ns in prefixes) + "))")
+        if not prefixes:
             continue
-        predicates: dict[str, int] = defaultdict(int)
-        for t in links:
-            predicates[t.predicate.value] += 1
-        found.append(Linkset(target=name, namespaces=sorted(prefixes), triples=len(links),
-                             distinct_subjects=len({t.subject for t in links}),
-                             distinct_objects=len({t.object for t in links}),
+        predicates = {r["p"]: r["n"] for r in _select(store, f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ {links} }} "
+                                                             "GROUP BY ?p")}
+        if not predicates:
+            continue
+        (counted,) = _select(store, f"SELECT (COUNT(*) AS ?n) (COUNT(DISTINCT ?s) AS ?subjects) "
+                                    f"(COUNT(DISTINCT ?o) AS ?objects) WHERE {{ {links} }}")
+        found.append(Linkset(target=name, namespaces=sorted(prefixes), triples=counted["n"],
+                             distinct_subjects=counted["subjects"], distinct_objects=counted["objects"],
                              predicates=dict(sorted(predicates.items()))))
     return found
 
 
-def _vocabularies(kg: list[Triple], base_iri: str, prefixes: Mapping[str, str]) -> list[str]:
+def _vocabularies(store: Store, base_iri: str, prefixes: Mapping[str, str]) -> list[str]:
     known = sorted((ns for ns in prefixes.values() if ns and not ns.startswith(base_iri)), key=len, reverse=True)
-    terms = {t.predicate.value for t in kg} | {t.object.value for t in kg
-                                                if t.predicate.value == RDF_TYPE and isinstance(t.object, NamedNode)}
+    terms = {r["t"] for r in _select(store, f"""SELECT DISTINCT ?t WHERE {{
+        {{ ?s ?t ?o }} UNION {{ ?s <{RDF_TYPE}> ?t FILTER(isIRI(?t)) }} }}""")}
     found = set()
     for term in terms:
         if term.startswith(base_iri):
@@ -227,7 +252,8 @@ def renderer(base_iri: str, targets: Mapping[str, Sequence[str]]) -> Callable[[C
     """The release file's renderer (``draft.add_file(FILE_NAME, renderer(...))``): the knowledge graph's statistics."""
 
     def render(content: Canonical) -> bytes:
-        return compute(content.knowledge_graph, base_iri=base_iri, targets=targets, prefixes=content.prefixes).to_json()
+        return of_store(content.knowledge_graph_store, base_iri=base_iri, targets=targets,
+                        prefixes=content.prefixes).to_json()
 
     return render
 

@@ -51,7 +51,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from typing import Literal as Kind
 
-from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Triple
+from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, Store, Triple
 
 from kgpub.errors import InputError
 from kgpub.rdf.terms import Prefixes
@@ -292,17 +292,54 @@ class _Spec:
     rank: tuple[int, float, bool]  # (0 dimension, 1 measure, 2 attribute, 3 kjt:statedAs, 4 other; qb:order; optional)
 
 
+class _BySubject:
+    """``by_subject.get(subject, default)``: the subject's triples in the knowledge graph (the default graph)."""
+
+    def __init__(self, store: Store, written: dict[_Term, list[Triple]]) -> None:
+        self.store, self.written = store, written
+
+    def get(self, subject: _Term, default: Iterable[Triple] = ()) -> list[Triple]:
+        if subject in self.written:
+            return self.written[subject]
+        if isinstance(subject, Literal):
+            return list(default)
+        found = [q.triple for q in self.store.quads_for_pattern(subject, None, None, DefaultGraph())]
+        return found or list(default)
+
+
+def _observations(store: Store, triples: Iterable[Triple]) -> dict[_Term, list[Triple]]:
+    """Every data set member's triples as written. A store keeps a number by its value (``"1.50"^^xsd:decimal``
+    reads back as ``"1.5"``), and a table shows each value as the graph writes it: so the members' triples come
+    from the canonical triples, in one pass, and only theirs are kept; labels and structure are looked up."""
+    members = {q.subject for q in store.quads_for_pattern(None, NamedNode(DATA_SET), None, DefaultGraph())}
+    written: dict[_Term, list[Triple]] = {}
+    for t in triples:
+        if t.subject in members:
+            written.setdefault(t.subject, []).append(t)
+    return written
+
+
+class _Members:
+    """``members.get(data_set, default)``: the subjects that are ``qb:dataSet`` of it."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def get(self, data_set: _Term, default: set[_Term]) -> set[_Term]:
+        if isinstance(data_set, Literal):
+            return default
+        found: set[_Term] = {q.subject for q in self.store.quads_for_pattern(None, NamedNode(DATA_SET), data_set,
+                                                                                DefaultGraph())}
+        return found or default
+
+
 class _Index:
     """The knowledge graph's triples by subject, the members of each data set, and the labels looked up."""
 
     def __init__(self, content: Canonical) -> None:
-        self.by_subject: dict[_Term, list[Triple]] = {}
-        self.members: dict[_Term, set[_Term]] = {}  # data set -> its observations
-        data_set = NamedNode(DATA_SET)
-        for t in content.knowledge_graph:
-            self.by_subject.setdefault(t.subject, []).append(t)
-            if t.predicate == data_set:
-                self.members.setdefault(t.object, set()).add(t.subject)
+        store = content.knowledge_graph_store  # looked up per subject: no index of the whole graph in Python
+        self.by_subject = _BySubject(store, _observations(store, content.knowledge_graph))
+        self.members = _Members(store)  # data set -> its observations
         self.prefixes = Prefixes(content.prefixes)
         self._labels: dict[NamedNode, str | None] = {}
 

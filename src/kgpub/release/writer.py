@@ -44,6 +44,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
@@ -53,7 +54,6 @@ from pyoxigraph import (
     DefaultGraph,
     NamedNode,
     Quad,
-    QuerySolutions,
     RdfFormat,
     Store,
     Triple,
@@ -63,6 +63,7 @@ from pyoxigraph import serialize as ox_serialize
 
 from kgpub import __version__
 from kgpub.errors import InputError, ReleaseNotFound
+from kgpub.progress import QUIET, Progress
 from kgpub.rdf import jsonld
 from kgpub.rdf.formats import BY_NAME, DUMP_FORMATS, Format
 from kgpub.rdf.serialize import serialize
@@ -86,6 +87,17 @@ class Canonical:
     knowledge_graph: Iterable[Triple]  # distinct triples of the default graphs' union, sorted
     prefixes: dict[str, str]
     graphs: Mapping[str, Iterable[Triple]] | None = None  # each named graph's triples, sorted (when known)
+    store: Store | None = None  # the release's store (its default graph is the knowledge graph), when written
+
+    @cached_property
+    def knowledge_graph_store(self) -> Store:
+        """A store whose default graph is the knowledge graph, to count and look up in (the release's own, else
+        one made from :attr:`knowledge_graph`)."""
+        if self.store is not None:
+            return self.store
+        made = Store()
+        made.bulk_extend(Quad(t.subject, t.predicate, t.object, DefaultGraph()) for t in self.knowledge_graph)
+        return made
 
     def graph(self, name: str) -> list[Triple]:
         if self.graphs is not None:
@@ -111,12 +123,21 @@ class _Reread:
 Render = Callable[[Canonical], bytes]
 
 
+@dataclass(frozen=True)
+class Part:
+    """A file of statements that are all of one named graph (a source file): streamed, never held in Python."""
+
+    path: Path
+    format: RdfFormat
+    graph: str
+
+
 @dataclass(kw_only=True)
 class Draft:
     """Everything a release is made of, before it is written."""
 
     quads: Iterable[Quad] = ()
-    store: Store | None = None  # the quads already in a store (the build's): the writer adds ``quads`` to it
+    parts: list[Part] = field(default_factory=list)  # files whose statements go into a graph as they are written
     default_graphs: list[str]  # named graphs whose union is the knowledge graph (triple dumps, default graph)
     prefixes: dict[str, str] = field(default_factory=dict)
     base_iri: str | None = None
@@ -142,7 +163,7 @@ def graph_file(graph: str, format_name: str, *, prefixes: dict[str, str] | None 
     return render
 
 
-def write(draft: Draft, root: Path) -> Release:
+def write(draft: Draft, root: Path, *, progress: Progress = QUIET) -> Release:
     """Write ``draft`` as a release under ``root`` (or reuse the identical one) and make it current.
 
     The dumps are written once, straight into the build's temporary folder, and hashed there; nothing holds
@@ -165,7 +186,7 @@ def write(draft: Draft, root: Path) -> Release:
         with _held(tmp, wait=True):
             try:
                 tmp.chmod(0o755)
-                version, content, dumps, files = _render(draft, tmp)
+                version, content, dumps, files = _render(draft, tmp, progress)
             except OSError as e:
                 raise _unwritable(root, "cannot write release files", e, "nothing was published") from e
             final = root / version
@@ -176,6 +197,7 @@ def write(draft: Draft, root: Path) -> Release:
             if not reused:
                 previous = _previous(root)
                 try:
+                    progress.step("writing: the changes since the current release")
                     files = {**files, layout.CHANGES: _changes(previous, version, draft.base_iri, content)}
                     manifest = _manifest(version, draft, content, {**dumps, **_entries(files)}, previous)
                     _write_folder(root, tmp, final, files, manifest, replacing=exists)
@@ -218,20 +240,22 @@ def _unwritable(root: Path, what: str, error: OSError, outcome: str) -> InputErr
 WORK = ".work"  # the sorted statements, inside the temporary folder: the store is loaded from them, then removed
 
 
-def _render(draft: Draft, tmp: Path) -> tuple[str, Canonical, dict[str, FileEntry], dict[str, bytes]]:
+def _render(draft: Draft, tmp: Path, progress: Progress = QUIET
+            ) -> tuple[str, Canonical, dict[str, FileEntry], dict[str, bytes]]:
     """The version, the canonical content, the dumps (written into ``tmp``) and every other file but the manifest.
 
     The version covers the layout version, the N-Quads dump, the context and every extra file."""
     work = tmp / WORK
     work.mkdir()
-    store = draft.store if draft.store is not None else Store()
-    store.bulk_extend(draft.quads)
-    _canonicalize_blank_nodes(store)
+    progress.step("writing: the statements of every graph")
+    raw = _statements(draft, work)
+    progress.step("writing: canonical blank node labels")
+    blank = _canonical_blank_nodes(raw)
     graphs: dict[str, _Reread] = {}
-    for i, name in enumerate(sorted((g.value for g in store.named_graphs() if isinstance(g, NamedNode)),
-                                    key=lambda g: f"<{g}>")):
+    for i, name in enumerate(sorted(raw, key=lambda g: f"<{g}>")):
         path = work / f"graph-{i}.nt"
-        graphs[name] = _Reread(path, RdfFormat.N_TRIPLES, _sorted_graph(store, NamedNode(name), path), triples=True)
+        progress.step(f"writing: sorting graph <{name}>")
+        graphs[name] = _Reread(path, RdfFormat.N_TRIPLES, _sort(raw[name], blank.get(name, []), path), triples=True)
     kg_path = work / "knowledge-graph.nt"
     kg = _Reread(kg_path, RdfFormat.N_TRIPLES,
                  _merge([graphs[g].path for g in draft.default_graphs if g in graphs], kg_path), triples=True)
@@ -239,11 +263,15 @@ def _render(draft: Draft, tmp: Path) -> tuple[str, Canonical, dict[str, FileEntr
     quads = _Reread(nq_path, RdfFormat.N_QUADS, _write_nquads(graphs, nq_path), triples=False)
     prefixes = dict(sorted(draft.prefixes.items()))
     context = jsonld.Context.of(prefixes, triples=kg)  # the JSON-LD dump holds the knowledge graph
-    content = Canonical(quads=quads, knowledge_graph=kg, prefixes=prefixes, graphs=graphs)
+    progress.step(f"writing: the store ({len(quads):,} quads, {len(kg):,} triples in its default graph)")
+    _write_store(tmp / layout.STORE, graphs, kg)
+    content = Canonical(quads=quads, knowledge_graph=kg, prefixes=prefixes, graphs=graphs,
+                        store=Store.read_only(str(tmp / layout.STORE)))  # closed below, before it is hashed
     dumps: dict[str, FileEntry] = {}
     for fmt in DUMP_FORMATS:
         name = layout.dump_name(fmt)
         path = tmp / name
+        progress.step(f"writing: {name} and {name}.gz ({len(quads if fmt.quads else kg):,} statements)")
         if fmt.name == "ntriples":
             with _naming(path), kg_path.open("rb") as f, _out(path) as out:
                 shutil.copyfileobj(f, out, 1 << 20)
@@ -259,36 +287,87 @@ def _render(draft: Draft, tmp: Path) -> tuple[str, Canonical, dict[str, FileEntr
     files: dict[str, bytes] = {}
     renders: dict[str, Render] = {**draft.files, jsonld.CONTEXT_NAME: lambda _: context.render()}
     for name, render in sorted(renders.items()):
+        progress.step(f"writing: {name}")
         files[name] = render(content)
         digest.update(b"\0" + name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
+    content = Canonical(quads=quads, knowledge_graph=kg, prefixes=prefixes, graphs=graphs)  # the store is closed
     return digest.hexdigest()[:16], content, dumps, files
 
 
-def _canonicalize_blank_nodes(store: Store) -> None:
-    """RDFC-1.0 labels for the store's blank nodes. Only quads that mention a blank node take part in RDFC-1.0's
-    hashes, so those quads alone are canonicalized (the others stay as they are, in the store)."""
-    blank = [Quad(r["s"], r["p"], r["o"], r["g"]) for r in cast(QuerySolutions, store.query(
-        "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o FILTER(isBlank(?s) || isBlank(?o)) } }"))]
+def _statements(draft: Draft, work: Path) -> dict[str, Path]:
+    """Every graph's statements, as written (pyoxigraph's N-Triples of the parsed files, not a store's: a store keeps
+    ``"1.50"^^xsd:decimal`` as ``"1.5"``), unsorted, one file per graph."""
+    paths: dict[str, Path] = {}
+    outs: dict[str, BinaryIO] = {}
+    try:
+        def out(graph: str) -> BinaryIO:
+            if graph not in outs:
+                paths[graph] = work / f"raw-{len(paths)}.nt"
+                outs[graph] = paths[graph].open("wb")
+            return outs[graph]
+
+        for part in draft.parts:
+            ox_serialize(parse(path=str(part.path), format=part.format), output=out(part.graph),
+                         format=RdfFormat.N_TRIPLES)
+        extra: dict[str, list[Triple]] = {}
+        for q in draft.quads:
+            if not isinstance(q.graph_name, NamedNode):
+                raise ValueError(f"{q}: a release's statements are in named graphs")
+            extra.setdefault(q.graph_name.value, []).append(q.triple)
+        for graph, triples in extra.items():
+            ox_serialize(triples, output=out(graph), format=RdfFormat.N_TRIPLES)
+    finally:
+        for f in outs.values():
+            f.close()
+    return paths
+
+
+def _mentions_blank_node(line: bytes) -> bool:
+    """Whether an N-Triples line's subject or object is a blank node (a predicate is an IRI, and an IRI holds no
+    ``> ``)."""
+    if line.startswith(b"_:"):
+        return True
+    after_predicate = line.index(b"> ", line.index(b"> ") + 2) + 2
+    return line.startswith(b"_:", after_predicate)
+
+
+def _canonical_blank_nodes(raw: Mapping[str, Path]) -> dict[str, list[bytes]]:
+    """The statements that mention a blank node, per graph, with RDFC-1.0 labels, as N-Triples lines. Only quads
+    that mention a blank node take part in RDFC-1.0's hashes, so those alone are canonicalized."""
+    blank: list[Quad] = []
+    for graph, path in raw.items():
+        with path.open("rb") as f:
+            lines = b"".join(line for line in f if _mentions_blank_node(line))
+        if lines:
+            blank += [Quad(q.subject, q.predicate, q.object, NamedNode(graph))
+                      for q in parse(lines, format=RdfFormat.N_TRIPLES)]
     if not blank:
-        return
+        return {}
     dataset = Dataset(blank)
     dataset.canonicalize(CanonicalizationAlgorithm.RDFC_1_0)
-    for quad in blank:
-        store.remove(quad)
-    store.bulk_extend(dataset)
+    found: dict[str, list[bytes]] = {}
+    for q in dataset:
+        assert isinstance(q.graph_name, NamedNode)
+        found.setdefault(q.graph_name.value, []).append(f"{q.triple} .\n".encode())
+    return found
 
 
-def _sorted_graph(store: Store, graph: NamedNode, path: Path) -> int:
-    """One named graph as sorted N-Triples lines in ``path``; how many. Sorting the lines as bytes is the release
+def _sort(raw: Path, blank: list[bytes], path: Path) -> int:
+    """One graph's distinct N-Triples lines, sorted, in ``path``; how many. Sorting the lines as bytes is the release
     order (:func:`kgpub.release.diff.order`): UTF-8 keeps code point order, and the space after each term sorts
     before anything that could continue it."""
-    store.dump(output=str(path), format=RdfFormat.N_TRIPLES, from_graph=graph)
-    with path.open("rb") as f:
-        lines = f.readlines()
+    with raw.open("rb") as f:
+        lines = [line for line in f if not _mentions_blank_node(line)] if blank else f.readlines()
+    raw.unlink()
+    lines += blank
     lines.sort()
+    count, last = 0, None
     with path.open("wb") as f:
-        f.writelines(lines)
-    return len(lines)
+        for line in lines:
+            if line != last:
+                f.write(line)
+                count, last = count + 1, line
+    return count
 
 
 def _merge(paths: list[Path], out: Path) -> int:
@@ -407,7 +486,6 @@ def _write_folder(root: Path, tmp: Path, final: Path, files: dict[str, bytes], m
     """
     aside = root / f"{layout.SET_ASIDE_PREFIX}{final.name}-{os.getpid()}"
     try:
-        _write_store(tmp / layout.STORE, tmp / WORK, manifest)
         shutil.rmtree(tmp / WORK)
         for name, data in files.items():
             _write_file(tmp / name, data)
@@ -429,13 +507,13 @@ def _write_folder(root: Path, tmp: Path, final: Path, files: dict[str, bytes], m
         shutil.rmtree(aside, ignore_errors=True)
 
 
-def _write_store(folder: Path, work: Path, manifest: Manifest) -> None:
+def _write_store(folder: Path, graphs: Mapping[str, _Reread], kg: _Reread) -> None:
     """The store, loaded from the sorted graphs, closed when this returns (its files are final: they are hashed
-    next)."""
+    at the end)."""
     store = Store(str(folder))
-    for i, name in enumerate(manifest.graphs):
-        store.bulk_load(path=str(work / f"graph-{i}.nt"), format=RdfFormat.N_TRIPLES, to_graph=NamedNode(name))
-    store.bulk_load(path=str(work / "knowledge-graph.nt"), format=RdfFormat.N_TRIPLES, to_graph=DefaultGraph())
+    for name, graph in graphs.items():
+        store.bulk_load(path=str(graph.path), format=RdfFormat.N_TRIPLES, to_graph=NamedNode(name))
+    store.bulk_load(path=str(kg.path), format=RdfFormat.N_TRIPLES, to_graph=DefaultGraph())
     store.flush()
     store.optimize()
     del store

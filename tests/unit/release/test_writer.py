@@ -279,3 +279,21 @@ def test_a_damaged_current_release_is_not_diffed_against(tmp_path: Path) -> None
     (first.path / "manifest.json").write_text("[]")
     second = writer.write(writer.Draft(quads=[_quad("c", "d")], default_graphs=[G.value]), tmp_path)
     assert second.manifest.previous is None and _patch(second)[1] == "TX ."
+
+
+def test_literals_are_published_as_written_not_as_a_store_keeps_them(tmp_path: Path) -> None:
+    """A store keeps "1.50"^^xsd:decimal as "1.5"; the dumps and tables are written from the statements as
+    written, so the release says what the sources say."""
+    from pyoxigraph import Literal as L
+    from pyoxigraph import NamedNode as N
+    from pyoxigraph import Quad as Q
+
+    decimal = N("http://www.w3.org/2001/XMLSchema#decimal")
+    quads = [Q(N("http://example.org/a"), N("http://example.org/v"), L("1.50", datatype=decimal),
+               N("http://example.org/g")),
+             Q(N("http://example.org/a"), N("http://example.org/w"), L("007", datatype=N(
+                 "http://www.w3.org/2001/XMLSchema#integer")), N("http://example.org/g"))]
+    release = writer.write(writer.Draft(quads=quads, default_graphs=["http://example.org/g"]), tmp_path / "r")
+    text = release.file("dataset.nt").read_text(encoding="utf-8")
+    assert '"1.50"^^<http://www.w3.org/2001/XMLSchema#decimal>' in text
+    assert '"007"^^<http://www.w3.org/2001/XMLSchema#integer>' in text
