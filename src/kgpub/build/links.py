@@ -27,11 +27,11 @@ from __future__ import annotations
 
 import csv
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyoxigraph import NamedNode
+from pyoxigraph import BlankNode, DefaultGraph, NamedNode, QuerySolutions
 
 from kgpub.build.sources import KNOWLEDGE_GRAPH, Sources
 
@@ -153,12 +153,29 @@ def read_mapping(path: Path, *, base_iri: str, prefixes: dict[str, str] | None =
     return rows, found
 
 
+def _candidates(sources: Sources) -> Iterator[tuple[object, object, object]]:
+    """The knowledge graph's triples that may be links: an IRI object outside the base. Found by SPARQL in the
+    sources' store, first as distinct (predicate, object) pairs (a few hundred, whatever the size), then the
+    subjects of the pairs that are links; a million quads are never walked in Python."""
+    graphs: list[NamedNode | BlankNode | DefaultGraph] = [sources.graph_names[f] for f in KNOWLEDGE_GRAPH]
+    base = sources.base_iri.replace("\\", "\\\\").replace('"', '\\"')
+    pairs = sources.store.query(f'SELECT DISTINCT ?p ?o WHERE {{ ?s ?p ?o FILTER(isIRI(?o) && '
+                                f'!STRSTARTS(STR(?o), "{base}")) }}', default_graph=graphs)
+    assert isinstance(pairs, QuerySolutions)
+    for pair in list(pairs):
+        p, o = pair["p"], pair["o"]
+        if isinstance(p, NamedNode) and isinstance(o, NamedNode) and is_link(p.value, o.value,
+                                                                              base_iri=sources.base_iri):
+            subjects = {q.subject for g in graphs for q in sources.store.quads_for_pattern(None, p, o, g)}
+            yield from ((s, p, o) for s in subjects)
+
+
 def problems(sources: Sources) -> list[str]:
     """Why the sources' links into other knowledge graphs may not be published (empty: they may)."""
     name = MAPPING.as_posix()
     prefixes = {**PREFIXES, **sources.prefixes}
     rows, found = read_mapping(sources.project / MAPPING, base_iri=sources.base_iri, prefixes=prefixes, name=name)
-    triples = ((q.subject, q.predicate, q.object) for folder in KNOWLEDGE_GRAPH for q in sources.graph(folder))
+    triples = _candidates(sources)
     by_link = {row.link: row for row in rows}
     by_pair = {(row.link.local, row.link.target): row for row in rows}
     for link in sorted(published_links(triples, base_iri=sources.base_iri)):

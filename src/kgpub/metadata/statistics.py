@@ -45,7 +45,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pyoxigraph import DefaultGraph, Literal, Quad, QuerySolutions, Store, Triple
+from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, QuerySolutions, Store, Triple
 
 from kgpub.errors import NotFound
 
@@ -194,21 +194,31 @@ def _select(store: Store, query: str) -> list[dict[str, Any]]:
 
 
 def _linksets(store: Store, base_iri: str, targets: Mapping[str, Sequence[str]]) -> list[Linkset]:
+    """One pass for every target: the distinct (predicate, object) pairs whose object is in a target's namespace
+    (a few hundred), then the subjects of each pair."""
+    everything = sorted({ns for namespaces in targets.values() for ns in namespaces})
+    if not everything:
+        return []
+    in_any = " || ".join(f"STRSTARTS(STR(?o), {_string(ns)})" for ns in everything)
+    pairs = _select(store, f"SELECT DISTINCT ?p ?o WHERE {{ ?s ?p ?o FILTER(isIRI(?o) && ({in_any})) }}")
     found = []
     for name, namespaces in sorted(targets.items()):
         prefixes = tuple(namespaces)
-        links = (f"?s ?p ?o FILTER(isIRI(?s) && STRSTARTS(STR(?s), {_string(base_iri)}) && isIRI(?o) && ("
-                 + " || ".join(f"STRSTARTS(STR(?o), {_string(ns)})" for ns in prefixes) + "))")
-        if not prefixes:
+        links: list[tuple[str, str, str]] = []
+        for pair in pairs:
+            if not pair["o"].startswith(prefixes):
+                continue
+            for q in store.quads_for_pattern(None, NamedNode(pair["p"]), NamedNode(pair["o"]), DefaultGraph()):
+                if isinstance(q.subject, NamedNode) and q.subject.value.startswith(base_iri):
+                    links.append((q.subject.value, pair["p"], pair["o"]))
+        if not links:
             continue
-        predicates = {r["p"]: r["n"] for r in _select(store, f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ {links} }} "
-                                                             "GROUP BY ?p")}
-        if not predicates:
-            continue
-        (counted,) = _select(store, f"SELECT (COUNT(*) AS ?n) (COUNT(DISTINCT ?s) AS ?subjects) "
-                                    f"(COUNT(DISTINCT ?o) AS ?objects) WHERE {{ {links} }}")
-        found.append(Linkset(target=name, namespaces=sorted(prefixes), triples=counted["n"],
-                             distinct_subjects=counted["subjects"], distinct_objects=counted["objects"],
+        predicates: dict[str, int] = defaultdict(int)
+        for _, p, _ in links:
+            predicates[p] += 1
+        found.append(Linkset(target=name, namespaces=sorted(prefixes), triples=len(links),
+                             distinct_subjects=len({s for s, _, _ in links}),
+                             distinct_objects=len({o for _, _, o in links}),
                              predicates=dict(sorted(predicates.items()))))
     return found
 

@@ -127,16 +127,31 @@ def between(old: Release | None, new: Release) -> Iterator[Change]:
                    new_name=str(new.file(DUMP)))
 
 
+def _head(*, new: str, old: str | None, base_iri: str | None) -> bytes:
+    base = base_iri or DEFAULT_BASE_IRI
+    head = [f"H id <{layout.release_iri(base, new)}> ."]
+    if old is not None:
+        head.append(f"H prev <{layout.release_iri(base, old)}> .")
+    return ("\n".join([*head, "TX ."]) + "\n").encode("utf-8")
+
+
+def first_patch(dump: Path, *, new: str, base_iri: str | None) -> Iterator[bytes]:
+    """The RDF Patch from the empty dataset to a release: every line of its N-Quads dump, added. The same bytes
+    as :func:`patch` of :func:`changes` from nothing, without a quad object per line (a first build of a large
+    graph)."""
+    yield _head(new=new, old=None, base_iri=base_iri)
+    with dump.open("rb") as f:
+        while lines := f.readlines(1 << 20):
+            yield b"".join(b"A " + line for line in lines)
+    yield b"TC .\n"
+
+
 def patch(rows: Iterable[Change], *, new: str, old: str | None, base_iri: str | None) -> Iterator[bytes]:
     """``rows`` as an RDF Patch from release version ``old`` (None: the empty dataset) to ``new``, in chunks.
 
     The header names both by their canonical IRIs under ``base_iri`` (the release's; the default base without one).
     """
-    base = base_iri or DEFAULT_BASE_IRI
-    head = [f"H id <{layout.release_iri(base, new)}> ."]
-    if old is not None:
-        head.append(f"H prev <{layout.release_iri(base, old)}> .")
-    yield ("\n".join([*head, "TX ."]) + "\n").encode("utf-8")
+    yield _head(new=new, old=old, base_iri=base_iri)
     batch: list[str] = []
     for change in rows:
         batch.append(change.row())

@@ -54,6 +54,7 @@ from pyoxigraph import (
     DefaultGraph,
     NamedNode,
     Quad,
+    QuerySolutions,
     RdfFormat,
     Store,
     Triple,
@@ -264,7 +265,8 @@ def _render(draft: Draft, tmp: Path, progress: Progress = QUIET
     prefixes = dict(sorted(draft.prefixes.items()))
     context = jsonld.Context.of(prefixes, triples=kg)  # the JSON-LD dump holds the knowledge graph
     progress.step(f"writing: the store ({len(quads):,} quads, {len(kg):,} triples in its default graph)")
-    _write_store(tmp / layout.STORE, graphs, kg)
+    _write_store(tmp / layout.STORE, graphs, kg, {g: blank[g] for g in blank},
+                 [line for g in draft.default_graphs for line in blank.get(g, [])])
     content = Canonical(quads=quads, knowledge_graph=kg, prefixes=prefixes, graphs=graphs,
                         store=Store.read_only(str(tmp / layout.STORE)))  # closed below, before it is hashed
     dumps: dict[str, FileEntry] = {}
@@ -451,6 +453,9 @@ def _previous(root: Path) -> Release | None:
 
 def _changes(previous: Release | None, version: str, base_iri: str | None, content: Canonical) -> bytes:
     """``changes.rdfp.gz``: RDF Patch from ``previous``'s dump (None: the empty dataset) to ``content``."""
+    if previous is None and isinstance(content.quads, _Reread):
+        return gzip.compress(b"".join(diff.first_patch(content.quads.path, new=version, base_iri=base_iri)),
+                             compresslevel=9, mtime=0)
     before = diff.read(previous.file(diff.DUMP)) if previous is not None else ()
     rows = diff.changes(before, content.quads, old_name=str(previous.file(diff.DUMP)) if previous else "old",
                         new_name=f"release {version}")
@@ -507,13 +512,25 @@ def _write_folder(root: Path, tmp: Path, final: Path, files: dict[str, bytes], m
         shutil.rmtree(aside, ignore_errors=True)
 
 
-def _write_store(folder: Path, graphs: Mapping[str, _Reread], kg: _Reread) -> None:
+def _write_store(folder: Path, graphs: Mapping[str, _Reread], kg: _Reread, blank: Mapping[str, list[bytes]],
+                 kg_blank: list[bytes]) -> None:
     """The store, loaded from the sorted graphs, closed when this returns (its files are final: they are hashed
-    at the end)."""
+    at the end). The bulk loader gives each file's blank nodes new labels: those few statements are then put back
+    with their canonical labels, so the store's blank nodes are the dumps'."""
     store = Store(str(folder))
     for name, graph in graphs.items():
         store.bulk_load(path=str(graph.path), format=RdfFormat.N_TRIPLES, to_graph=NamedNode(name))
     store.bulk_load(path=str(kg.path), format=RdfFormat.N_TRIPLES, to_graph=DefaultGraph())
+    if blank:
+        relabelled = [Quad(r["s"], r["p"], r["o"], r["g"] if r["g"] is not None else DefaultGraph())
+                      for r in cast(QuerySolutions, store.query(
+                          "SELECT ?s ?p ?o ?g WHERE { { GRAPH ?g { ?s ?p ?o } } UNION { ?s ?p ?o } "
+                          "FILTER(isBlank(?s) || isBlank(?o)) }"))]
+        for quad in relabelled:
+            store.remove(quad)
+        canonical = [(NamedNode(g), lines) for g, lines in blank.items()] + [(DefaultGraph(), sorted(set(kg_blank)))]
+        store.bulk_extend(Quad(q.subject, q.predicate, q.object, graph) for graph, lines in canonical if lines
+                          for q in parse(b"".join(lines), format=RdfFormat.N_TRIPLES))
     store.flush()
     store.optimize()
     del store
