@@ -34,10 +34,10 @@ def render(answer: Answer, *, prefixes: dict[str, str]) -> str:
     found = rows.read(answer)
     if found.kind == "ask":
         return f"{'true' if found.boolean else 'false'}\n"
-    return _grid(list(found.header), [[term(node, names) for node in row] for row in found.rows])
+    return grid(list(found.header), [[term(node, names) for node in row] for row in found.rows])
 
 
-def _grid(header: list[str], rows: list[list[str]]) -> str:
+def grid(header: list[str], rows: list[list[str]]) -> str:
     cells = [[_clip(c) for c in row] for row in rows]
     widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(header)]
     out = [" | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)),
