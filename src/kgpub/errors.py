@@ -264,3 +264,68 @@ def from_code(code: str, message: str) -> KgpubError:
     KgpubError.__init__(error, message)
     return error
 
+
+# ---- a remote SPARQL store behind ``kgpub serve --store`` (kgpub.query.backends.remote) ----------------------------
+# Gateway answers: the store, not kgpub and not the client, is what failed. No message ever holds a credential.
+
+
+class StoreUnavailable(_Retryable):
+    """The remote store could not be reached (connection refused, no such host, the connection dropped before an
+    answer): 502 with ``Retry-After``."""
+
+    status = 502
+    code = "store_unavailable"
+
+
+class StoreTimeout(QueryTimeout):
+    """The remote store did not answer within the query's time limit: 504 (``Retry-After``, ``X-Query-Timeout``).
+    Still a :class:`QueryTimeout` (the time limit ran out), as a gateway says it: the store was too slow."""
+
+    status = 504
+    code = "store_timeout"
+
+
+class StoreFailed(KgpubError):
+    """The remote store answered with an error of its own (5xx, a refused login, an answer kgpub cannot read): 502
+    naming the store's status and the start of its message."""
+
+    status = 502
+    code = "store_failed"
+
+
+# ---- publishing a release into a store (``kgpub publish``, kgpub.publish.gsp) ---------------------------------------
+# Each has its own exit code, so a script can tell them apart. No message ever holds a credential.
+
+
+class PublishUnreachable(KgpubError):
+    """The store could not be reached while publishing (connection refused, no such host, a time limit, the
+    connection dropped): exit code 3."""
+
+    status = 502
+    code = "publish_unreachable"
+    exit_code = 3
+
+
+class PublishLoginRefused(KgpubError):
+    """The store refused the login (401/403), or asked for one and none was given: exit code 4."""
+
+    status = 502
+    code = "publish_login_refused"
+    exit_code = 4
+
+
+class PublishRejected(KgpubError):
+    """The store refused the data or an update (an HTTP error on the upload or the swap; the store's message,
+    trimmed): exit code 5."""
+
+    status = 502
+    code = "publish_rejected"
+    exit_code = 5
+
+
+class PublishCountMismatch(KgpubError):
+    """A graph's triples in the store, counted after the upload, are not the release's: exit code 6."""
+
+    status = 502
+    code = "publish_count_mismatch"
+    exit_code = 6

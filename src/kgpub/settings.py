@@ -7,6 +7,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from kgpub.errors import InputError
 
@@ -31,7 +32,10 @@ class Settings:
     release: Path | None = None
     """Serve this release folder (``--release``) instead of the current one of :attr:`releases_dir`."""
     workers: int = 2
-    """Query worker processes (each holds the store open read-only)."""
+    """Query worker processes (each holds the store open read-only), per server process."""
+    processes: int = 1
+    """Server processes sharing the port (Linux, ``SO_REUSEPORT``; :mod:`kgpub.web.processes`), each with its own
+    :attr:`workers`: ``processes × workers`` query workers in all."""
     query_timeout: float = 10.0
     """Hard wall-clock limit per query in seconds; a ``timeout=`` parameter may only lower it."""
     max_rows: int = 10_000
@@ -64,6 +68,17 @@ class Settings:
     ``SIGHUP`` checks at once)."""
     access_log: bool = True
     """One JSON line per request on standard error."""
+    store: str | None = None
+    """Answer from this remote SPARQL endpoint (``--store``: an Oxigraph server's ``/query``, Virtuoso's ``/sparql``)
+    instead of the release's own store: queries, documents, pages, fragments (the release's graphs published there,
+    one named graph each); dumps are still the release's files. :attr:`workers` is then how many queries run on it
+    at once."""
+    store_user: str | None = None
+    """User for the store's HTTP authentication (digest or basic, whichever the store asks for)."""
+    store_password_file: Path | None = None
+    """File whose first line is the store user's password (never a flag's value: process lists show those)."""
+    store_password_env: str | None = None
+    """Name of the environment variable holding the store user's password (instead of a file)."""
 
     @property
     def releases_dir(self) -> Path:
@@ -95,17 +110,41 @@ class Settings:
                              "seconds")
         if not 0 <= self.port <= 65535:
             raise InputError(f"{ENV_PREFIX}PORT={self.port}: not a TCP port (0-65535)")
+        if self.store is not None:
+            _check_store(self)
 
 
-POSITIVE = ("workers", "query_timeout", "max_rows", "max_query_length", "max_depth", "max_body", "queue_limit",
-            "client_queue", "max_header_bytes", "max_request_line", "header_timeout", "body_timeout",
+POSITIVE = ("workers", "processes", "query_timeout", "max_rows", "max_query_length", "max_depth", "max_body",
+            "queue_limit", "client_queue", "max_header_bytes", "max_request_line", "header_timeout", "body_timeout",
             "max_connections")
 BOOLEANS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
 
 
+def _check_store(settings: Settings) -> None:
+    """The store is an http(s) URL without credentials in it; a user comes with exactly one password source."""
+    try:
+        parts = urlsplit(settings.store or "")
+        _ = parts.port  # a port that is not a number is a ValueError here
+    except ValueError as e:
+        raise InputError(f"{ENV_PREFIX}STORE: not a URL ({e})") from None
+    if parts.username is not None or parts.password is not None:
+        raise InputError(f"{ENV_PREFIX}STORE: the URL holds credentials; give the user with --store-user and the "
+                         "password with --store-password-file or --store-password-env instead")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError(f"{ENV_PREFIX}STORE={settings.store!r}: the store is the URL of a SPARQL endpoint, "
+                         "http:// or https:// (e.g. http://127.0.0.1:7878/query)")
+    sources = [s for s in (settings.store_password_file, settings.store_password_env) if s is not None]
+    if len(sources) > 1:
+        raise InputError("--store-password-file and --store-password-env both given: name one password source")
+    if settings.store_user is None and sources:
+        raise InputError("a store password is given but no --store-user")
+    if settings.store_user is not None and not sources:
+        raise InputError(f"--store-user {settings.store_user!r} needs --store-password-file or --store-password-env")
+
+
 def _coerce(name: str, raw: str) -> object:
     kind = {f.name: f.default for f in fields(Settings)}[name]
-    if name in ("project", "releases", "release"):
+    if name in ("project", "releases", "release", "store_password_file"):
         return Path(raw)
     if isinstance(kind, bool):
         if raw.lower() not in BOOLEANS:

@@ -19,7 +19,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from pyoxigraph import DefaultGraph, NamedNode, Store, Triple
 
@@ -35,11 +35,13 @@ from kgpub.resources.iris import Namespace
 from kgpub.settings import Settings
 
 if TYPE_CHECKING:
+    from kgpub.resources.remote_store import RemoteStore
     from kgpub.resources.search import LabelIndex
     from kgpub.resources.views import Views
 
 BackendFactory = Callable[[Settings, Release], QueryBackend]
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def local_pool(settings: Settings, release: Release) -> QueryBackend:
@@ -50,6 +52,24 @@ def local_pool(settings: Settings, release: Release) -> QueryBackend:
     config = WorkerConfig(limits=QueryLimits.from_settings(settings), max_rows=settings.max_rows)
     return WorkerPool(release.path, size=settings.workers, config=config, queue_limit=settings.queue_limit,
                       client_queue=settings.client_queue)
+
+
+def remote_store(settings: Settings, release: Release) -> QueryBackend:
+    """``--store``: the release's graphs on a remote SPARQL endpoint; ``workers`` queries on it at once (the
+    password is read here, from its file or variable, each time a release starts)."""
+    from kgpub.query.backends.remote import Dataset, StoreConfig, remote_backend
+
+    dataset = Dataset(default_graphs=tuple(release.default_graphs), graphs=frozenset(release.graph_triples),
+                      sizes=dict(release.graph_triples), version=release.version)
+    return remote_backend(StoreConfig.from_settings(settings), dataset=dataset, size=settings.workers,
+                          timeout=settings.query_timeout, limits=QueryLimits.from_settings(settings),
+                          max_rows=settings.max_rows, prefixes=release.prefixes, queue_limit=settings.queue_limit,
+                          client_queue=settings.client_queue)
+
+
+def default_backend(settings: Settings) -> BackendFactory:
+    """The remote store when one is configured (``--store``), else the local worker pool."""
+    return remote_store if settings.store is not None else local_pool
 
 
 @dataclass(eq=False)
@@ -63,11 +83,38 @@ class Served:
     in_flight: int = 0
     _idle: asyncio.Event = field(default_factory=asyncio.Event)
 
+    @property
+    def remote(self) -> bool:
+        """Whether the release's store is a remote SPARQL endpoint (``--store``) rather than its own folder."""
+        return self.settings.store is not None
+
     @cached_property
     def store(self) -> Store:
         """The release's store opened read-only in this process, for bounded pattern lookups (entity
-        documents, fragments); queries go to the backend, whose workers can be stopped."""
+        documents, fragments); queries go to the backend, whose workers can be stopped. With ``--store``, the
+        remote store answering the same Store methods (``resources.remote_store``; duck-typed, hence the cast)."""
+        if self.remote:
+            return cast(Store, self.remote_store)
         return self.release.open_store()
+
+    @cached_property
+    def remote_store(self) -> RemoteStore:
+        """The remote store's lookups (``--store`` only), through the backend's endpoint."""
+        from kgpub.query.backends.remote import RemoteBackend
+        from kgpub.resources.remote_store import RemoteStore
+
+        assert isinstance(self.backend, RemoteBackend), "--store is served by the remote store backend"
+        return RemoteStore(self.backend.endpoint, self.release)
+
+    async def off_loop(self, work: Callable[[], T]) -> T:
+        """``work()``, which reads the store: at once on the embedded store (a lookup takes microseconds), on a
+        thread for a remote one (each lookup is a round trip, which must never hold the event loop)."""
+        if not self.remote:
+            return work()
+        from kgpub.query.backends.remote import RemoteBackend, detached
+
+        assert isinstance(self.backend, RemoteBackend)
+        return await asyncio.get_running_loop().run_in_executor(self.backend.endpoint.lookups, detached, work)
 
     @cached_property
     def documents(self) -> Documents:
@@ -85,7 +132,12 @@ class Served:
 
     @cached_property
     def fragments(self) -> Fragments:
-        """The release's Triple Pattern Fragments (in-memory indexes and rendered pages)."""
+        """The release's Triple Pattern Fragments (in-memory indexes and rendered pages; with ``--store``, a query
+        on the store for each page and count)."""
+        if self.remote:
+            from kgpub.resources.remote_store import RemoteFragments
+
+            return RemoteFragments(self.release, self.remote_store, base_iri=self.settings.base_iri)
         return Fragments(self.release, self.store, base_iri=self.settings.base_iri)
 
     @cached_property
@@ -93,7 +145,7 @@ class Served:
         """The labels of the release's knowledge graph, indexed for ``/search`` on the first search."""
         from kgpub.resources.search import LabelIndex
 
-        graphs = ((DefaultGraph(),) if self.release.stores_default_graph
+        graphs = ((DefaultGraph(),) if self.release.stores_default_graph or self.remote  # remote: the union
                   else tuple(NamedNode(name) for name in self.release.default_graphs))
         return LabelIndex.build(self.store, Namespace(self.settings.base_iri), graphs=graphs)
 
@@ -127,8 +179,8 @@ class Readiness:
 
 
 class Site:
-    def __init__(self, settings: Settings, release: Release, *, backend: BackendFactory = local_pool) -> None:
-        self.settings, self._factory = settings, backend
+    def __init__(self, settings: Settings, release: Release, *, backend: BackendFactory | None = None) -> None:
+        self.settings, self._factory = settings, backend if backend is not None else default_backend(settings)
         self._current = self._served(release)
         self._started = self._closing = False
         self._started_at = time.time()

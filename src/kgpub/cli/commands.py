@@ -5,7 +5,9 @@ server started from here stays small.
 
 Exit codes: 0 success (validation warnings allowed), 1 validation violations or an
 unverified link into another knowledge graph (``data/links.csv``),
-2 unusable input (missing folder, syntax error, bad query or option).
+2 unusable input (missing folder, syntax error, bad query or option); ``kgpub publish``: 3 the store
+cannot be reached, 4 it refused the login, 5 it refused the data or an update, 6 a graph's count in the
+store is not the release's.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import click
 from kgpub import __version__
 from kgpub.cli import table
 from kgpub.errors import KgpubError, ReleaseNotFound, ValidationFailed
+from kgpub.progress import Progress
 from kgpub.query.checks import QueryLimits
 from kgpub.query.execute import QueryContext, answer
 from kgpub.query.protocol import Chosen, FormatChoice, QueryJob
@@ -63,7 +66,8 @@ def validate_cmd(settings: Settings) -> None:
     """Check the sources' links and validate them with SHACL, as the build does, and print the report."""
     from kgpub.build.pipeline import check  # rdflib and pySHACL: only the commands that build load them
 
-    _, report = check(settings)
+    with Progress() as progress:  # a status line on a terminal, after 5 s; nothing when piped or in CI
+        _, report = check(settings, progress=progress)
     click.echo(report.text(), nl=False)
     sys.exit(0 if report.publishable else 1)  # the publication gate: warnings and info do not fail
 
@@ -74,7 +78,8 @@ def build_cmd(settings: Settings) -> None:
     """Load, validate and write an immutable release (store, dumps, report, manifest)."""
     from kgpub.build.pipeline import build
 
-    result = build(settings)
+    with Progress() as progress:  # a status line on a terminal, after 5 s; nothing when piped or in CI
+        result = build(settings, progress=progress)
     warnings = [r for r in result.report.results if r.severity != "Violation"]
     if warnings:
         click.echo(result.report.text(), nl=False)
@@ -177,6 +182,80 @@ def _named_release(settings: Settings, name: str) -> Release:
                           f"{settings.releases_dir} (kept there: {kept})")
 
 
+@cli.command("publish")
+@project_options
+@click.option("--to", "to", default=None, metavar="URL",
+              help="The store's Graph Store Protocol endpoint: Oxigraph server http://HOST:7878/store, Virtuoso "
+                   "http://HOST:8890/sparql-graph-crud-auth (their query and update endpoints follow from it).")
+@click.option("--sparql", default=None, metavar="URL",
+              help="The store's SPARQL query endpoint, for the counts (default: beside --to for Oxigraph, Virtuoso).")
+@click.option("--update", default=None, metavar="URL",
+              help="The store's SPARQL Update endpoint, for the swap (default: beside --to for Oxigraph, Virtuoso).")
+@click.option("--user", default=None, help="User for the store's login (digest or basic, as the store asks).")
+@click.option("--password-file", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="File whose first line is the user's password.")
+@click.option("--password-env", default=None, metavar="VARIABLE",
+              help="Environment variable holding the user's password.")
+@click.option("--release", "release", type=click.Path(path_type=Path, file_okay=False, exists=True),
+              default=None, help="Publish this release folder (default: the project's current release).")
+@click.option("--dry-run", is_flag=True, help="Say what would be uploaded, and where; send nothing.")
+@click.option("--bulk", "bulk_dir", type=click.Path(path_type=Path, file_okay=False), default=None, metavar="DIR",
+              help="Upload nothing: write into DIR (new or empty) the files and commands for the store's own bulk "
+                   "loader (oxigraph load; Virtuoso ld_dir + rdf_loader_run), for releases too large for --to.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=600.0, show_default=True,
+              help="Seconds to wait for each answer of the store.")
+def publish_cmd(settings: Settings, to: str | None, sparql: str | None, update: str | None, user: str | None,
+                password_file: Path | None, password_env: str | None, release: Path | None, dry_run: bool,
+                bulk_dir: Path | None, timeout: float) -> None:
+    """Upload the release into a triple store, one named graph per source graph, each checked by a COUNT.
+
+    Over the SPARQL 1.1 Graph Store Protocol: each graph is PUT (N-Triples, Content-Length) to a
+    temporary graph, counted, then moved onto its graph, so a failed upload leaves the published graph
+    as it was; re-running replaces, never duplicates. Exit codes: 3 store unreachable, 4 login refused,
+    5 data or update refused, 6 count mismatch.
+    """
+    from kgpub.publish import bulk, gsp
+
+    if bulk_dir is not None and (dry_run or to is not None):
+        raise click.UsageError("--bulk writes files for the store's own loader: give it without --to or --dry-run")
+    if bulk_dir is None and to is None:
+        raise click.UsageError("give --to URL (the store's Graph Store Protocol endpoint), or --bulk DIR")
+    rel = open_release(release) if release else _release(settings)
+    if bulk_dir is not None:
+        plan = bulk.write(rel, bulk_dir)
+        click.echo(table.grid(["graph", "triples", "bytes", "file"], [
+            [f.graph, str(f.triples), str(f.bytes), str(f.path.relative_to(plan.folder))] for f in plan.files]),
+            nl=False)
+        click.echo(f"Wrote the bulk-load files of release {rel.version} ({plan.triples} triples) to {plan.folder}")
+        for store, script in (("Virtuoso", plan.virtuoso_script), ("Oxigraph", plan.oxigraph_script)):
+            click.echo(f"\n{store}: {plan.commands()[store.lower()]}")
+            for line in script.read_text(encoding="utf-8").splitlines():
+                if line.strip() and not line.startswith(("--", "#")):
+                    click.echo(f"  {line}")
+        return
+    assert to is not None
+    target = gsp.Target.of(to, sparql=sparql, update=update)
+    credentials = gsp.Credentials.read(user, password_file=password_file, password_env=password_env)
+    report = gsp.publish(rel, target, credentials=credentials, dry_run=dry_run, timeout=timeout)
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    login = "without a login" if credentials is None else f"as {credentials.user}"
+    if report.dry_run:
+        click.echo(table.grid(["graph", "triples", "bytes"], [
+            [g.graph, str(g.expected), str(g.bytes)] for g in report.graphs]), nl=False)
+        click.echo(f"Dry run, nothing sent: release {rel.version} ({report.triples} triples) would go to "
+                   f"{target.gsp_url} {login} (counts: {target.query_url}; swaps: {target.update_url})")
+        return
+    click.echo(table.grid(["graph", "triples", "found", "bytes", "seconds", "status"], [
+        [g.graph, str(g.expected), str(g.found), str(g.bytes), f"{g.seconds:.2f}", g.status]
+        for g in report.graphs]), nl=False)
+    if credentials is not None:
+        login = f"as {credentials.user} ({report.login})" if report.login != "none" else \
+            "without a login (the store asked for none)"
+    click.echo(f"Published release {rel.version} ({report.triples} triples) to {target.gsp_url} {login}; "
+               "every graph's count matches the release")
+
+
 @cli.command("serve")
 @project_options
 @click.option("--host", default=None, help="Interface to bind (default: 127.0.0.1, this machine only).")
@@ -184,16 +263,35 @@ def _named_release(settings: Settings, name: str) -> Release:
 @click.option("--release", "release", type=click.Path(path_type=Path, file_okay=False, exists=True),
               default=None, help="Serve this release folder (default: the project's current release).")
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Query worker processes (default: 2).")
+@click.option("--processes", type=click.IntRange(min=1), default=None,
+              help="Server processes sharing the port (default: 1; Linux). Each has its own --workers: "
+                   "PROCESSES x WORKERS query workers in all. Memory: ~75 MB per process and ~30 MB per worker "
+                   "(more with a large store).")
 @click.option("--timeout", "query_timeout", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Time limit per query in seconds (default: 10).")
+@click.option("--store", default=None, metavar="URL",
+              help="Answer from this SPARQL endpoint holding the release's graphs (Oxigraph server, Virtuoso) "
+                   "instead of the release's own store; --workers queries run on it at once. Dumps stay the "
+                   "release's files.")
+@click.option("--store-user", default=None, help="User for the store's login (digest or basic).")
+@click.option("--store-password-file", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="File whose first line is the store user's password.")
+@click.option("--store-password-env", default=None, metavar="VARIABLE",
+              help="Environment variable holding the store user's password.")
 def serve_cmd(settings: Settings, **overrides: Any) -> None:
     """Serve the release: SPARQL endpoint, dumps and pages (builds a release first if there is none)."""
+    settings = replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+    settings.check()  # flags get the same checks as variables (a port out of range, ...)
+    if settings.processes > 1:  # whole servers on one port, kept by a supervisor (kgpub.web.processes)
+        from kgpub.web import processes
+
+        if settings.release is None and not reader.exists(settings.releases_dir):
+            _release(settings)  # built once here, not by every process
+        processes.serve(settings)  # this process becomes their small supervisor
     from kgpub.site import Site
     from kgpub.web import server
     from kgpub.web.app import create_app
 
-    settings = replace(settings, **{k: v for k, v in overrides.items() if v is not None})
-    settings.check()  # flags get the same checks as variables (a port out of range, ...)
     rel = open_release(settings.release) if settings.release else _release(settings)
     app = create_app(Site(settings, rel))
     click.echo(f"Serving release {rel.version} at http://{settings.host}:{settings.port}/sparql", err=True)

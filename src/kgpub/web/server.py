@@ -52,6 +52,7 @@ import contextlib
 import json
 import logging
 import re
+import socket
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -131,13 +132,31 @@ def config(app: Callable[..., Any], settings: Settings) -> Config:
                         limit_concurrency=settings.max_connections + 1)
 
 
-def run(app: Callable[..., Any], settings: Settings) -> None:
-    """Serve ``app`` until SIGINT or SIGTERM (what ``uvicorn.run`` does, with :func:`config`)."""
-    server = uvicorn.Server(config(app, settings))
+def run(app: Callable[..., Any], settings: Settings, *, sockets: list[socket.socket] | None = None,
+        started: Callable[[], None] | None = None) -> None:
+    """Serve ``app`` until SIGINT or SIGTERM (what ``uvicorn.run`` does, with :func:`config`).
+
+    ``sockets``: bound sockets to serve on instead of ``settings.host``/``port`` (one server process of
+    :mod:`kgpub.web.processes`); asyncio listens on them only once the application has started, so no
+    connection waits on a process that is still starting. ``started`` is called once the server serves."""
+    server = _Server(config(app, settings), started)
     with contextlib.suppress(KeyboardInterrupt):  # SIGINT, after the graceful shutdown
-        server.run()
+        server.run(sockets=sockets)
     if not server.started:
         sys.exit(STARTUP_FAILURE)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, saying when it has started (the application's startup done, its sockets listening)."""
+
+    def __init__(self, config: Config, started: Callable[[], None] | None) -> None:
+        super().__init__(config)
+        self._on_started = started
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started and self._on_started is not None:
+            self._on_started()
 
 
 def answer(error: KgpubError, default_headers: list[tuple[bytes, bytes]]) -> bytes:

@@ -242,7 +242,7 @@ def test_a_read_only_releases_folder_simulated(root: Path, code: int, monkeypatc
 
     real = tempfile.mkdtemp
 
-    def refuse(*args: object, dir: object = None, **kwargs: object) -> str:  # noqa: A002 - mkdtemp's own name
+    def refuse(*args: object, dir: object = None, **kwargs: object) -> str:  # mkdtemp's own parameter name
         if dir is not None and Path(str(dir)) == root:  # the releases folder is read-only, the system's temp is not
             raise OSError(code, os.strerror(code), str(root / ".building-x"))
         return real(*args, dir=dir, **kwargs)  # type: ignore[call-overload, no-any-return]

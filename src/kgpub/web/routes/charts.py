@@ -29,7 +29,8 @@ async def chart_spec(request: Request) -> Response:
         lang = pages.language(request).lang
         etag = conditional.validator(served.release.version, "chart", name, lang, strong=True)
         headers = {"ETag": etag, "Cache-Control": CURRENT_CACHE, "Content-Language": lang, "Vary": pages.PAGE_VARY}
-        found = next((v for v in chart_views(served.views, lang) if v.chart.id + SUFFIX == name), None)
+        views = await served.off_loop(lambda: chart_views(served.views, lang))
+        found = next((v for v in views if v.chart.id + SUFFIX == name), None)
         if found is None:
             raise NotFound(f"/charts/{name}: no such chart in release {served.release.version} "
                            "(the home page links every chart's specification)")

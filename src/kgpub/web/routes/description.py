@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from pyoxigraph import Store
 
 from kgpub.metadata import schema_org
 from kgpub.rdf.formats import BY_NAME
@@ -32,9 +33,10 @@ MEDIA_TYPE = BY_NAME["jsonld"].media_type
 
 
 @lru_cache(maxsize=4)
-def body(release: Release, settings: Settings, kept: tuple[Release, ...]) -> bytes:
-    """The JSON-LD document's bytes (``kept``: the releases kept beside ``release``, newest first)."""
-    document = schema_org.dataset_jsonld(release, settings, releases=kept)
+def body(release: Release, settings: Settings, kept: tuple[Release, ...], store: Store) -> bytes:
+    """The JSON-LD document's bytes (``kept``: the releases kept beside ``release``, newest first; ``store``: the
+    served release's, embedded or remote)."""
+    document = schema_org.dataset_jsonld(release, settings, store=store, releases=kept)
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
@@ -43,7 +45,8 @@ def body(release: Release, settings: Settings, kept: tuple[Release, ...]) -> byt
 async def dataset(request: Request, site: SiteDep) -> Response:
     async with site.serving() as served:
         release = served.release
-        data = body(release, served.settings, tuple(history.kept(history.root_of(release))))
+        kept = tuple(history.kept(history.root_of(release)))
+        data = await served.off_loop(lambda: body(release, served.settings, kept, served.store))
         etag = f'"{hashlib.sha256(data).hexdigest()[:32]}"'
         modified = release.built
         headers = {"ETag": etag, "Last-Modified": format_datetime(modified, usegmt=True),

@@ -47,7 +47,7 @@ async def fragments(request: Request, site: SiteDep) -> Response:
         unchanged = conditional.not_modified(request, etag, headers, modified=modified)
         if unchanged is not None:
             return unchanged
-        body = served.fragments.render(asked, where, fmt)
+        body = await served.off_loop(lambda: served.fragments.render(asked, where, fmt))
         charset = "; charset=utf-8" if media_type.startswith("text/") else ""
         return Response(body, media_type=media_type + charset, headers=headers)
 

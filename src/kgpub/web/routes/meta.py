@@ -4,6 +4,7 @@ the Prometheus metrics (``/metrics``, :mod:`kgpub.web.metrics`)."""
 from __future__ import annotations
 
 import json
+import os
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -30,9 +31,11 @@ def _json(request: Request, version: str, data: dict[str, object], status: int =
 
 
 @router.head("/healthz", include_in_schema=False)
-@router.get("/healthz", summary="Liveness: the process answers; the release served and how its backend is")
+@router.get("/healthz", summary="Liveness: the process answers; the release served, how its backend is, and "
+            "which server process answered (pid)")
 async def healthz(request: Request, site: SiteDep) -> Response:
-    return _json(request, site.release.version, site.liveness(), volatile=("uptime_s",))
+    """``pid`` tells the server processes of ``kgpub serve --processes N`` apart (each has its own workers)."""
+    return _json(request, site.release.version, {**site.liveness(), "pid": os.getpid()}, volatile=("uptime_s",))
 
 
 @router.head("/readyz", include_in_schema=False)

@@ -41,10 +41,10 @@ async def document(request: Request) -> Response:
     site: Site = request.app.state.site
     path, suffix = split_suffix(request.url.path)
     async with site.serving() as served:
-        resource = served.documents.resolve(path)
+        resource = await served.off_loop(lambda: served.documents.resolve(path))
         fmt, media_type = _format(request, suffix)
         if fmt is HTML:
-            return _page(request, served, resource, negotiated=suffix is None)
+            return await served.off_loop(lambda: _page(request, served, resource, negotiated=suffix is None))
         etag = _etag(served, resource, fmt)
         documents = resource.document_path
         modified = served.release.built
@@ -56,7 +56,7 @@ async def document(request: Request) -> Response:
         unchanged = conditional.not_modified(request, etag, headers, modified=modified)
         if unchanged is not None:
             return unchanged
-        body = served.documents.render(resource, fmt)
+        body = await served.off_loop(lambda: served.documents.render(resource, fmt))
         return Response(body, media_type=media_type, headers=headers)
 
 

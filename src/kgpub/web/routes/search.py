@@ -42,10 +42,10 @@ async def search(request: Request) -> Response:
             unchanged = conditional.not_modified(request, etag, headers, modified=modified)
             if unchanged is not None:
                 return pages.remember(request, unchanged)
-            results = served.search.search(q, lang=lang) if q is not None else None
+            results = await served.off_loop(lambda: served.search.search(q, lang=lang)) if q is not None else None
             body = json.dumps(as_json(q or "", results), ensure_ascii=False, separators=(",", ":"))
             return pages.remember(request, Response(body, media_type=JSON, headers=headers))
-        results = served.search.search(q, lang=lang) if q is not None else None
+        results = await served.off_loop(lambda: served.search.search(q, lang=lang)) if q is not None else None
         context: dict[str, Any] = {
             "frame": pages.frame(request, lang, served.release, search=q or ""), "query": q or "",
             "results": results, "hits": [_view(hit) for hit in results.hits] if results else [],
