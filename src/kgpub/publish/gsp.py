@@ -30,8 +30,7 @@ import re
 import secrets
 import tempfile
 import time
-from collections.abc import Callable, Generator, Iterator, Mapping
-from contextlib import suppress
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -50,6 +49,7 @@ from kgpub.errors import (
 )
 from kgpub.publish import GSP_ADVICE, check_iri, write_graph
 from kgpub.release.reader import Release
+from kgpub.store_login import Login, read_password, schemes
 
 DEFAULT_TIMEOUT = 600.0  # seconds to wait for one answer: a large PUT is one long transaction in Virtuoso
 CONNECT_TIMEOUT = 10.0
@@ -90,21 +90,10 @@ class Credentials:
         if not sources:
             raise InputError(f"--user {user!r} needs --password-file or --password-env (never a password on the "
                              "command line: process lists show it)")
-        if password_file is not None:
-            try:
-                lines = password_file.read_text(encoding="utf-8").splitlines()
-            except OSError as e:
-                raise InputError(f"--password-file {password_file}: cannot be read ({e.strerror or e})") from None
-            except UnicodeDecodeError:
-                raise InputError(f"--password-file {password_file}: not UTF-8 text") from None
-            if not lines or not lines[0]:
-                raise InputError(f"--password-file {password_file}: its first line (the password) is empty")
-            return cls(user, lines[0])
-        assert password_env is not None
-        value = (os.environ if env is None else env).get(password_env)
-        if not value:
-            raise InputError(f"--password-env {password_env}: the variable is not set or empty")
-        return cls(user, value)
+        password = read_password(file=password_file, variable=password_env, env=os.environ if env is None else env,
+                                 flags=("--password-file", "--password-env"))
+        assert password is not None
+        return cls(user, password)
 
 
 @dataclass(frozen=True)
@@ -217,49 +206,13 @@ def temporary_graph(graph: str, version: str, token: str | None = None) -> str:
     return check_iri(f"{graph}{'&' if '?' in graph else '?'}{TEMPORARY_PARAM}={version}-{token}")
 
 
-def _schemes(response: httpx.Response) -> list[str]:
-    return [h.split(None, 1)[0].lower() for h in response.headers.get_list("www-authenticate") if h.strip()]
-
-
-class Login(httpx.Auth):
-    """The store's login, digest or basic, whichever its challenge names.
-
-    :meth:`Session.login` sends a request without a body first; after it, digest requests carry the
-    authorization at once (httpx's :class:`~httpx.DigestAuth` reuses the challenge) and basic ones too, so a
-    body goes once, with credentials. A request that is challenged again (a stale nonce) is sent again:
-    bodies are :class:`FileBody`, readable again.
-    """
-
-    def __init__(self, credentials: Credentials) -> None:
-        self._digest = httpx.DigestAuth(credentials.user, credentials.password)
-        self._basic = httpx.BasicAuth(credentials.user, credentials.password)
-        self.scheme: str | None = None  # set by the first challenge
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        if self.scheme == "basic":
-            yield from self._basic.auth_flow(request)
-            return
-        flow = self._digest.auth_flow(request)
-        response = yield next(flow)
-        if response.status_code != 401:
-            return
-        offered = _schemes(response)
-        if "digest" in offered:
-            self.scheme = "digest"
-            with suppress(StopIteration):
-                yield flow.send(response)
-        elif "basic" in offered:
-            self.scheme = "basic"
-            yield from self._basic.auth_flow(request)
-
-
 class Session:
     """One publish's conversation with a store: the login, uploads, counts and updates, each failure turned into
     the error that names it (never with a credential in it)."""
 
     def __init__(self, client: httpx.Client, target: Target, credentials: Credentials | None) -> None:
         self.client, self.target, self.credentials = client, target, credentials
-        self.auth = Login(credentials) if credentials is not None else None
+        self.auth = Login(credentials.user, credentials.password) if credentials is not None else None
         self.challenged = False
 
     @property
@@ -285,12 +238,12 @@ class Session:
         return response
 
     def refused(self, response: httpx.Response, what: str) -> PublishLoginRefused:
-        schemes = _schemes(response)
-        offered = ", ".join(schemes) or "no scheme named"
+        offered_schemes = schemes(response)
+        offered = ", ".join(offered_schemes) or "no scheme named"
         if self.credentials is None:
             return PublishLoginRefused(f"{what}: the store asks for a login ({offered}); give --user with "
                                        "--password-file or --password-env")
-        if response.status_code == 401 and schemes and not {"digest", "basic"} & set(schemes):
+        if response.status_code == 401 and offered_schemes and not {"digest", "basic"} & set(offered_schemes):
             return PublishLoginRefused(f"{what}: the store asks for a login kgpub does not speak ({offered}); "
                                        "digest and basic are supported")
         if response.status_code == 403:

@@ -45,7 +45,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, TypeVar, cast
@@ -72,6 +72,7 @@ from kgpub.query.checks import QueryLimits, tokens
 from kgpub.query.protocol import Answer, QueryJob
 from kgpub.rdf.formats import Kind
 from kgpub.rdf.serialize import serialize
+from kgpub.store_login import Login, read_password
 
 if TYPE_CHECKING:
     from kgpub.settings import Settings
@@ -112,47 +113,8 @@ class StoreConfig:
 
 
 def _password(settings: Settings, env: Mapping[str, str]) -> str | None:
-    if settings.store_password_file is not None:
-        path = settings.store_password_file
-        try:
-            lines = path.read_text(encoding="utf-8").splitlines()
-        except OSError as e:
-            raise InputError(f"--store-password-file {path}: cannot be read ({e.strerror or e})") from None
-        except UnicodeDecodeError:
-            raise InputError(f"--store-password-file {path}: not UTF-8 text") from None
-        if not lines or not lines[0]:
-            raise InputError(f"--store-password-file {path}: its first line (the password) is empty")
-        return lines[0]
-    if settings.store_password_env is not None:
-        value = env.get(settings.store_password_env)
-        if not value:
-            raise InputError(f"--store-password-env {settings.store_password_env}: the variable is not set or empty")
-        return value
-    return None
-
-
-class Login(httpx.Auth):
-    """The store's HTTP authentication: digest (answered by httpx after the store's challenge: the password never
-    travels) or basic, whichever the challenge names; remembered once the store asked for basic."""
-
-    def __init__(self, user: str, password: str) -> None:
-        self._digest, self._basic = httpx.DigestAuth(user, password), httpx.BasicAuth(user, password)
-        self._scheme = "digest"
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        if self._scheme == "basic":
-            yield from self._basic.auth_flow(request)
-            return
-        flow = self._digest.auth_flow(request)
-        response = yield next(flow)
-        offered = [h.lower() for h in response.headers.get_list("www-authenticate")]
-        if response.status_code == 401 and any(h.startswith("basic") for h in offered) and not any(
-                h.startswith("digest") for h in offered):
-            self._scheme = "basic"
-            yield from self._basic.auth_flow(request)
-            return
-        with contextlib.suppress(StopIteration):
-            yield flow.send(response)
+    return read_password(file=settings.store_password_file, variable=settings.store_password_env, env=env,
+                         flags=("--store-password-file", "--store-password-env"))
 
 
 # ---- store quirks ----------------------------------------------------------------------------------------------
