@@ -34,13 +34,15 @@ def _order(r: Result) -> tuple[object, ...]:
 IC12_SHAPE = "shapes#IC12-NoDuplicateObservations"  # under the project's base IRI, beside its own shapes
 
 
-def validate(sources: Sources, *, store: Store | None = None, offload: bool = True,
+def validate(sources: Sources, *, store: Store | None = None, offload: bool = True, core: bool = True,
              processes: int | None = None, progress: Progress = QUIET) -> ValidationReport:
     """Validate data + ontology against the shapes.
 
     ``store`` holds the same quads (one is made when not given); SHACL-SPARQL targets and
     constraints run on it in bulk (:mod:`kgpub.build.shacl_sparql`) unless ``offload`` is False,
-    in which case pySHACL does everything. The IC-12 duplicate check always runs on it.
+    in which case pySHACL does everything; SHACL Core runs on it too (:mod:`kgpub.build.shacl_core`) unless
+    ``core`` is False (pySHACL then validates it, as the differential tests compare). The IC-12 duplicate check
+    always runs on it.
     ``processes`` (default: the machine's cores, at most 4) split pySHACL's work on large data.
     """
     if store is None:
@@ -50,7 +52,7 @@ def validate(sources: Sources, *, store: Store | None = None, offload: bool = Tr
     progress.step("validating: planning")
     shacl_sparql.check_queries(shapes)
     plan = shacl_sparql.plan(shapes, store, default_graphs) if offload else shacl_sparql.Plan(shapes)
-    core = shacl_core.plan(shapes, plan.shapes_for_pyshacl) if offload else []
+    compiled = shacl_core.plan(shapes, plan.shapes_for_pyshacl) if offload and core else []
     if shacl_core.leaves_nothing(plan.shapes_for_pyshacl):  # no rdflib copy of the data at all
         graph = Graph()
         graph.add((BNode(), RDF.type, SH.ValidationReport))
@@ -62,8 +64,8 @@ def validate(sources: Sources, *, store: Store | None = None, offload: bool = Tr
     report_node = next(iter(graph.subjects(RDF.type, SH.ValidationReport)))
     progress.step("validating: SHACL-SPARQL constraints")
     shacl_sparql.run(plan.constraints, store, default_graphs, graph, report_node)
-    shacl_core.run(core, store, default_graphs, graph, report_node,
-                   step=lambda done: progress.step(f"validating: {done} of {len(core)} SHACL Core checks"))
+    shacl_core.run(compiled, store, default_graphs, graph, report_node,
+                   step=lambda done: progress.step(f"validating: {done} of {len(compiled)} SHACL Core checks"))
     progress.step("validating: Data Cube IC-12")
     _add_duplicates(graph, store, URIRef(sources.base_iri + IC12_SHAPE))
     names = Namer(sources.prefixes, shapes)

@@ -85,7 +85,41 @@ def compact(triples: Iterable[Triple], context: Context) -> bytes:
         subjects.setdefault(s, {}).setdefault(p, []).append(o)
     terms = _Terms(context)
     nodes = sorted((terms.node(s, props) for s, props in subjects.items()), key=lambda node: str(node["@id"]))
-    lines = [json.dumps(node, ensure_ascii=False, sort_keys=True) for node in nodes]
+    return _document(context, [json.dumps(node, ensure_ascii=False, sort_keys=True) for node in nodes])
+
+
+def compact_by_subject(triples: Iterable[Triple], context: Context) -> bytes:
+    """:func:`compact` of triples that come grouped by subject (a release's sorted knowledge graph): the same
+    bytes, holding one subject's triples at a time (and the finished node lines) instead of the whole graph as
+    Python objects. A subject that comes back after another is a ValueError."""
+    terms = _Terms(context)
+    lines: list[tuple[str, str]] = []
+    done: set[Subject] = set()
+    subject: Subject | None = None
+    props: dict[NamedNode, list[object]] = {}
+
+    def finish() -> None:
+        if subject is not None:
+            node = terms.node(subject, props)
+            lines.append((str(node["@id"]), json.dumps(node, ensure_ascii=False, sort_keys=True)))
+            done.add(subject)
+
+    for t in triples:
+        if isinstance(t, Quad):
+            raise ValueError("compacted JSON-LD is written for one graph: give triples, not quads")
+        s, p, o = t
+        if s != subject:
+            finish()
+            if s in done:
+                raise ValueError(f"{s}: its triples are not together; compact() takes them in any order")
+            subject, props = s, {}
+        props.setdefault(p, []).append(o)
+    finish()
+    lines.sort(key=lambda line: line[0])
+    return _document(context, [line for _, line in lines])
+
+
+def _document(context: Context, lines: list[str]) -> bytes:
     head = json.dumps(context.prefixes, ensure_ascii=False, indent=2, sort_keys=True).replace("\n", "\n  ")
     graph = "[\n    " + ",\n    ".join(lines) + "\n  ]" if lines else "[]"
     return ('{\n  "@context": ' + head + ',\n  "@graph": ' + graph + "\n}\n").encode("utf-8")

@@ -404,8 +404,8 @@ def _write_nquads(graphs: Mapping[str, _Reread], path: Path) -> int:
 
 def _dump(fmt: Format, statements: Iterable[Any], out: BinaryIO, prefixes: dict[str, str],
           context: jsonld.Context) -> None:
-    if fmt.oxigraph == RdfFormat.JSON_LD:
-        out.write(jsonld.compact(statements, context))
+    if fmt.oxigraph == RdfFormat.JSON_LD:  # the knowledge graph's sorted triples: one subject's at a time
+        out.write(jsonld.compact_by_subject(statements, context))
         return
     ox_serialize(statements, output=out, format=fmt.oxigraph, prefixes=prefixes)  # type: ignore[arg-type]
 

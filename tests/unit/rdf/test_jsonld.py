@@ -207,3 +207,20 @@ def test_a_changed_context_is_a_new_release(tmp_path: Path) -> None:
     two = writer.write(writer.Draft(quads=[quad], default_graphs=[EX + "g"], prefixes={"e": EX}), tmp_path)
     assert one.version != two.version
     assert json.loads(two.file(CONTEXT_NAME).read_bytes()) == {"@context": {"e": EX}}
+
+
+def test_compacting_by_subject_gives_the_same_bytes_and_refuses_scattered_subjects() -> None:
+    from pyoxigraph import Literal as L
+    from pyoxigraph import NamedNode as N
+    from pyoxigraph import Triple as T
+
+    from kgpub.rdf.jsonld import Context, compact, compact_by_subject
+
+    ex = "http://example.org/"
+    triples = sorted([T(N(ex + s), N(ex + p), L(v)) for s in ("b", "a", "zz") for p, v in (("p", "1"), ("q", "2"))]
+                     + [T(N(ex + "a"), N(ex + "p"), N(ex + "b"))], key=str)
+    context = Context.of({"ex": ex}, triples=triples)
+    assert compact_by_subject(triples, context) == compact(triples, context)
+    scattered = [triples[0], triples[-1], triples[1]]
+    with pytest.raises(ValueError, match="not together"):
+        compact_by_subject(scattered, context)
