@@ -51,6 +51,8 @@ from kgpub.publish import GSP_ADVICE, check_iri, write_graph
 from kgpub.release.reader import Release
 from kgpub.store_login import Login, read_password, schemes
 
+DEADLOCK = "SR172"  # Virtuoso: "Transaction deadlocked"; the transaction is to be run again
+DEADLOCK_ATTEMPTS = 3
 DEFAULT_TIMEOUT = 600.0  # seconds to wait for one answer: a large PUT is one long transaction in Virtuoso
 CONNECT_TIMEOUT = 10.0
 MESSAGE_CHARS = 300  # how much of a store's error message an error quotes
@@ -259,7 +261,14 @@ class Session:
                   f"login at {_origin(httpx.URL(self.target.gsp_url))}")
 
     def put(self, graph: str, body: Path) -> None:
-        response = self.send(upload_request(self.client, self.target.gsp_url, graph, body), f"upload of <{graph}>")
+        for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
+            response = self.send(upload_request(self.client, self.target.gsp_url, graph, body),
+                                 f"upload of <{graph}>")
+            if not (response.status_code == 500 and DEADLOCK in response.text) or attempt == DEADLOCK_ATTEMPTS:
+                break
+            # Virtuoso's loader threads can deadlock on one large PUT (seen at 1M triples): its docs say to run the
+            # transaction again. The upload goes to the temporary graph, which a PUT replaces: nothing doubles.
+            time.sleep(attempt)
         if response.status_code not in (200, 201, 204):
             raise PublishRejected(f"the store refused the upload of <{graph}> ({response.status_code}): "
                                   f"{self.message(response)}")

@@ -315,3 +315,32 @@ def test_a_basic_login_is_settled_before_any_body_is_sent(published: PublishedGr
     puts = [(authorized, size) for method, authorized, size in BasicStore.seen if method == "PUT"]
     assert len(puts) == len(report.graphs) and all(authorized and size > 0 for authorized, size in puts)
     assert all(authorized for method, authorized, size in BasicStore.seen if size > 0)  # a body: always with it
+
+
+def test_a_virtuoso_deadlock_is_run_again_and_a_lasting_one_is_refused(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Virtuoso answers 500 "SR172: Transaction deadlocked" to a large PUT now and then (seen at 1M triples);
+    the upload (to the temporary graph, which a PUT replaces) is sent again, at most DEADLOCK_ATTEMPTS times."""
+    from kgpub.errors import PublishRejected
+    from kgpub.publish import gsp
+
+    monkeypatch.setattr(gsp.time, "sleep", lambda _s: None)
+    body = tmp_path / "g.nt"
+    body.write_bytes(b"<http://example.org/s> <http://example.org/p> <http://example.org/o> .\n")
+    answers: list[int] = []
+
+    def store(failures: int) -> httpx.Client:
+        def handle(request: httpx.Request) -> httpx.Response:
+            answers.append(int(request.headers["content-length"]))
+            if len(answers) <= failures:
+                return httpx.Response(500, text="<xmp>SR172: Transaction deadlocked</xmp>")
+            return httpx.Response(201)
+        return httpx.Client(transport=httpx.MockTransport(handle))
+
+    target = gsp.Target.of("http://127.0.0.1:9/store")
+    gsp.Session(store(2), target, None).put("http://example.org/g?kgpub-publish=x", body)
+    assert len(answers) == 3 and set(answers) == {body.stat().st_size}  # the whole body, each time
+    answers.clear()
+    with pytest.raises(PublishRejected, match="SR172"):
+        gsp.Session(store(5), target, None).put("http://example.org/g?kgpub-publish=x", body)
+    assert len(answers) == gsp.DEADLOCK_ATTEMPTS
