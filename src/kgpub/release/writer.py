@@ -238,6 +238,7 @@ def _unwritable(root: Path, what: str, error: OSError, outcome: str) -> InputErr
     return InputError(f"{root}: {what} ({cause}{where}); {', '.join(filter(None, (outcome, current)))}")
 
 
+BULK_LOAD_BYTES = 16 << 20  # a sorted graph file larger than this goes through the store's bulk loader
 WORK = ".work"  # the sorted statements, inside the temporary folder: the store is loaded from them, then removed
 
 
@@ -518,9 +519,11 @@ def _write_store(folder: Path, graphs: Mapping[str, _Reread], kg: _Reread, blank
     at the end). The bulk loader gives each file's blank nodes new labels: those few statements are then put back
     with their canonical labels, so the store's blank nodes are the dumps'."""
     store = Store(str(folder))
-    for name, graph in graphs.items():
-        store.bulk_load(path=str(graph.path), format=RdfFormat.N_TRIPLES, to_graph=NamedNode(name))
-    store.bulk_load(path=str(kg.path), format=RdfFormat.N_TRIPLES, to_graph=DefaultGraph())
+    targets: list[tuple[Path, NamedNode | DefaultGraph]] = [(g.path, NamedNode(name)) for name, g in graphs.items()]
+    for path, graph_name in [*targets, (kg.path, DefaultGraph())]:
+        # The bulk loader writes new table files for every call: the fast way for a large graph, not for a small one
+        load = store.bulk_load if path.stat().st_size > BULK_LOAD_BYTES else store.load
+        load(path=str(path), format=RdfFormat.N_TRIPLES, to_graph=graph_name)
     if blank:
         relabelled = [Quad(r["s"], r["p"], r["o"], r["g"] if r["g"] is not None else DefaultGraph())
                       for r in cast(QuerySolutions, store.query(

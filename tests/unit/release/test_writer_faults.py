@@ -84,6 +84,8 @@ class _FullStore:
     def bulk_load(self, **_kwargs: object) -> None:
         raise _full_disk(Path(self.path) / "000009.sst")
 
+    load = bulk_load  # small graphs go through the transactional loader
+
 
 def _fail_writing(name: str | None) -> Callable[[Path, bytes], None]:
     """A ``writer._write_file`` that writes half of ``name`` (None: the first file) and then runs out of space."""
@@ -301,6 +303,7 @@ KILLED = textwrap.dedent("""
             def bulk_load(self, **kwargs):
                 self.store.bulk_load(**kwargs)
                 die()
+            load = bulk_load
         writer.Store = Dying
     elif point == "a dump":
         class Half:
