@@ -31,7 +31,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyoxigraph import BlankNode, DefaultGraph, NamedNode, QuerySolutions
+from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, QuerySolutions
 
 from kgpub.build.sources import KNOWLEDGE_GRAPH, Sources
 
@@ -158,9 +158,9 @@ def _candidates(sources: Sources) -> Iterator[tuple[object, object, object]]:
     sources' store, first as distinct (predicate, object) pairs (a few hundred, whatever the size), then the
     subjects of the pairs that are links; a million quads are never walked in Python."""
     graphs: list[NamedNode | BlankNode | DefaultGraph] = [sources.graph_names[f] for f in KNOWLEDGE_GRAPH]
-    base = sources.base_iri.replace("\\", "\\\\").replace('"', '\\"')
-    pairs = sources.store.query(f'SELECT DISTINCT ?p ?o WHERE {{ ?s ?p ?o FILTER(isIRI(?o) && '
-                                f'!STRSTARTS(STR(?o), "{base}")) }}', default_graph=graphs)
+    base = Literal(sources.base_iri)  # its N-Triples form is a SPARQL string literal, escaped
+    pairs = sources.store.query(f"SELECT DISTINCT ?p ?o WHERE {{ ?s ?p ?o FILTER(isIRI(?o) && "
+                                f"!STRSTARTS(STR(?o), {base})) }}", default_graph=graphs)
     assert isinstance(pairs, QuerySolutions)
     for pair in list(pairs):
         p, o = pair["p"], pair["o"]

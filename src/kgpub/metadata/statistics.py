@@ -143,7 +143,7 @@ def of_store(store: Store, *, base_iri: str, targets: Mapping[str, Sequence[str]
     ``targets`` maps each knowledge graph linked to (its name) to its namespaces (:func:`link_targets`);
     ``prefixes`` (the release's) name the vocabularies' namespaces."""
     uri_space = base_iri + URI_SPACE_PATH
-    entity = f'(isIRI({{x}}) && STRSTARTS(STR({{x}}), {_string(uri_space)}))'
+    entity = f'(isIRI({{x}}) && STRSTARTS(STR({{x}}), {Literal(uri_space)}))'
     (totals,) = _select(store, f"""SELECT (COUNT(*) AS ?triples) (COUNT(DISTINCT ?s) AS ?subjects)
         (COUNT(DISTINCT ?o) AS ?objects) (COUNT(DISTINCT ?p) AS ?properties)
         (COUNT(DISTINCT IF({entity.format(x="?s")}, ?s, ?none)) AS ?entities) WHERE {{ ?s ?p ?o }}""")
@@ -171,10 +171,6 @@ def of_store(store: Store, *, base_iri: str, targets: Mapping[str, Sequence[str]
         examples=dict(sorted(examples.items())))
 
 
-def _string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def _select(store: Store, query: str) -> list[dict[str, Any]]:
     """The solutions of a SELECT on the default graph, as Python values (IRIs and strings as str, counts as int)."""
     solutions = store.query(query)
@@ -199,7 +195,7 @@ def _linksets(store: Store, base_iri: str, targets: Mapping[str, Sequence[str]])
     everything = sorted({ns for namespaces in targets.values() for ns in namespaces})
     if not everything:
         return []
-    in_any = " || ".join(f"STRSTARTS(STR(?o), {_string(ns)})" for ns in everything)
+    in_any = " || ".join(f"STRSTARTS(STR(?o), {Literal(ns)})" for ns in everything)
     pairs = _select(store, f"SELECT DISTINCT ?p ?o WHERE {{ ?s ?p ?o FILTER(isIRI(?o) && ({in_any})) }}")
     found = []
     for name, namespaces in sorted(targets.items()):

@@ -258,7 +258,7 @@ def _render(draft: Draft, tmp: Path, progress: Progress = QUIET
         path = work / f"graph-{i}.nt"
         progress.step(f"writing: sorting graph <{name}>")
         graphs[name] = _Reread(path, RdfFormat.N_TRIPLES, _sort(raw[name], blank.get(name, []), path), triples=True)
-    kg_path = work / "knowledge-graph.nt"
+    kg_path = tmp / layout.dump_name(BY_NAME["ntriples"])  # the N-Triples dump is the sorted knowledge graph
     kg = _Reread(kg_path, RdfFormat.N_TRIPLES,
                  _merge([graphs[g].path for g in draft.default_graphs if g in graphs], kg_path), triples=True)
     nq_path = tmp / layout.dump_name(BY_NAME["nquads"])
@@ -266,27 +266,21 @@ def _render(draft: Draft, tmp: Path, progress: Progress = QUIET
     prefixes = dict(sorted(draft.prefixes.items()))
     context = jsonld.Context.of(prefixes, triples=kg)  # the JSON-LD dump holds the knowledge graph
     progress.step(f"writing: the store ({len(quads):,} quads, {len(kg):,} triples in its default graph)")
-    _write_store(tmp / layout.STORE, graphs, kg, {g: blank[g] for g in blank},
+    _write_store(tmp / layout.STORE, graphs, kg, blank,
                  [line for g in draft.default_graphs for line in blank.get(g, [])])
     content = Canonical(quads=quads, knowledge_graph=kg, prefixes=prefixes, graphs=graphs,
-                        store=Store.read_only(str(tmp / layout.STORE)))  # closed below, before it is hashed
+                        store=Store.read_only(str(tmp / layout.STORE)))  # read-only: it writes nothing to be hashed
     dumps: dict[str, FileEntry] = {}
+    digest = hashlib.sha256(layout.FORMAT.encode() + b"\n")  # the version: over the N-Quads dump, then the files
     for fmt in DUMP_FORMATS:
         name = layout.dump_name(fmt)
         path = tmp / name
         progress.step(f"writing: {name} and {name}.gz ({len(quads if fmt.quads else kg):,} statements)")
-        if fmt.name == "ntriples":
-            with _naming(path), kg_path.open("rb") as f, _out(path) as out:
-                shutil.copyfileobj(f, out, 1 << 20)
-        elif fmt.name != "nquads":
+        if fmt.name not in ("ntriples", "nquads"):  # those two are written above, from the sorted lines
             with _naming(path), _out(path) as out:
                 _dump(fmt, quads if fmt.quads else kg, out, prefixes, context)
-        dumps[name] = _synced_entry(path)
-        dumps[layout.dump_name(fmt, gz=True)] = _gzip(path, tmp / layout.dump_name(fmt, gz=True))
-    digest = hashlib.sha256(layout.FORMAT.encode() + b"\n")
-    with nq_path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
+        dumps[name], dumps[layout.dump_name(fmt, gz=True)] = _seal(
+            path, tmp / layout.dump_name(fmt, gz=True), also=digest if fmt.name == "nquads" else None)
     files: dict[str, bytes] = {}
     renders: dict[str, Render] = {**draft.files, jsonld.CONTEXT_NAME: lambda _: context.render()}
     for name, render in sorted(renders.items()):
@@ -378,7 +372,7 @@ def _merge(paths: list[Path], out: Path) -> int:
     files = [p.open("rb") for p in paths]
     count = 0
     try:
-        with out.open("wb") as target:
+        with _naming(out), _out(out) as target:
             last = None
             for line in heapq.merge(*files):
                 if line != last:
@@ -411,17 +405,22 @@ def _dump(fmt: Format, statements: Iterable[Any], out: BinaryIO, prefixes: dict[
     ox_serialize(statements, output=out, format=fmt.oxigraph, prefixes=prefixes)  # type: ignore[arg-type]
 
 
-def _gzip(path: Path, target: Path) -> FileEntry:
-    """``path`` gzip-compressed into ``target``, streamed: the bytes ``gzip.compress(data, 9, mtime=0)`` gives."""
+def _seal(path: Path, target: Path, *, also: Any = None) -> tuple[FileEntry, FileEntry]:
+    """A written dump's manifest entry and its gzip twin's (``target``), from one read of it; ``also`` (a hash)
+    is fed the same bytes. The gzip bytes are those of ``gzip.compress(data, 9, mtime=0)``."""
     deflate = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
-    crc, size = 0, 0
-    with _naming(target), path.open("rb") as f, _out(target) as out:
+    digest, crc, size = hashlib.sha256(), 0, 0
+    with _naming(path), path.open("rb") as f, _naming(target), _out(target) as out:
         out.write(b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\x03")  # no name, mtime 0, best compression, Unix
         while chunk := f.read(1 << 20):
+            digest.update(chunk)
+            if also is not None:
+                also.update(chunk)
             crc, size = zlib.crc32(chunk, crc), size + len(chunk)
             out.write(deflate.compress(chunk))
         out.write(deflate.flush() + struct.pack("<II", crc, size & 0xFFFFFFFF))
-    return _synced_entry(target)
+        os.fsync(f.fileno())
+    return FileEntry(sha256=digest.hexdigest(), bytes=size), _synced_entry(target)
 
 
 def _out(path: Path) -> BinaryIO:
